@@ -1,0 +1,189 @@
+//! Answers, and how raw input (a token, a number, text) becomes one for a given item.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::AnswerSpec;
+
+/// Longest short-text answer. Fieldscreen never takes narratives.
+pub const MAX_TEXT: usize = 200;
+
+/// One answer to one item. `Declined` and `NotSure` are answers in their own right, never `No`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
+pub enum Answer {
+    Yes,
+    No,
+    NotSure,
+    Declined,
+    Seen,
+    NotSeen,
+    Read,
+    Choice(String),
+    Number(f64),
+    Text(String),
+}
+
+/// The kind of an answer, without its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnswerKind {
+    Yes,
+    No,
+    NotSure,
+    Declined,
+    Seen,
+    NotSeen,
+    Read,
+    Choice,
+    Number,
+    Text,
+}
+
+impl AnswerKind {
+    /// The tokens that can be written in conditions, files and the CLI.
+    pub fn parse_token(s: &str) -> Option<AnswerKind> {
+        Some(match s {
+            "yes" => AnswerKind::Yes,
+            "no" => AnswerKind::No,
+            "not-sure" => AnswerKind::NotSure,
+            "declined" => AnswerKind::Declined,
+            "seen" => AnswerKind::Seen,
+            "not-seen" => AnswerKind::NotSeen,
+            "read" => AnswerKind::Read,
+            _ => return None,
+        })
+    }
+
+    pub fn token(self) -> &'static str {
+        match self {
+            AnswerKind::Yes => "yes",
+            AnswerKind::No => "no",
+            AnswerKind::NotSure => "not-sure",
+            AnswerKind::Declined => "declined",
+            AnswerKind::Seen => "seen",
+            AnswerKind::NotSeen => "not-seen",
+            AnswerKind::Read => "read",
+            AnswerKind::Choice => "choice",
+            AnswerKind::Number => "number",
+            AnswerKind::Text => "text",
+        }
+    }
+}
+
+impl Answer {
+    pub fn kind(&self) -> AnswerKind {
+        match self {
+            Answer::Yes => AnswerKind::Yes,
+            Answer::No => AnswerKind::No,
+            Answer::NotSure => AnswerKind::NotSure,
+            Answer::Declined => AnswerKind::Declined,
+            Answer::Seen => AnswerKind::Seen,
+            Answer::NotSeen => AnswerKind::NotSeen,
+            Answer::Read => AnswerKind::Read,
+            Answer::Choice(_) => AnswerKind::Choice,
+            Answer::Number(_) => AnswerKind::Number,
+            Answer::Text(_) => AnswerKind::Text,
+        }
+    }
+
+    fn from_kind(k: AnswerKind) -> Option<Answer> {
+        Some(match k {
+            AnswerKind::Yes => Answer::Yes,
+            AnswerKind::No => Answer::No,
+            AnswerKind::NotSure => Answer::NotSure,
+            AnswerKind::Declined => Answer::Declined,
+            AnswerKind::Seen => Answer::Seen,
+            AnswerKind::NotSeen => Answer::NotSeen,
+            AnswerKind::Read => Answer::Read,
+            _ => return None,
+        })
+    }
+
+    /// The key this answer is looked up by in an item's `indicates` table.
+    pub fn key(&self) -> String {
+        match self {
+            Answer::Choice(c) => c.clone(),
+            other => other.kind().token().to_string(),
+        }
+    }
+
+    /// Short human form, for outcomes and the CLI.
+    pub fn display(&self) -> String {
+        match self {
+            Answer::Number(n) => format_number(*n),
+            Answer::Text(t) => t.clone(),
+            other => other.key(),
+        }
+    }
+
+    /// Reads an answer written as text (a token, a choice id, a number or short text) for an item.
+    pub fn from_input(spec: &AnswerSpec, raw: &str) -> Result<Answer, String> {
+        let raw = raw.trim();
+        if let Some(k) = AnswerKind::parse_token(raw) {
+            if spec.tokens().contains(&k) {
+                return Answer::from_kind(k).ok_or_else(|| "unreachable".into());
+            }
+            if !matches!(spec, AnswerSpec::Text) {
+                return Err(format!("`{raw}` is not an answer here; it takes {}", spec.describe()));
+            }
+        }
+        let a = match spec {
+            AnswerSpec::Choice(choices) if choices.iter().any(|c| c.id == raw) => Answer::Choice(raw.to_string()),
+            AnswerSpec::Number { .. } => match raw.parse::<f64>() {
+                Ok(n) => Answer::Number(n),
+                Err(_) => return Err(format!("`{raw}` is not a number; it takes {}", spec.describe())),
+            },
+            AnswerSpec::Text => Answer::Text(raw.to_string()),
+            _ => return Err(format!("`{raw}` is not an answer here; it takes {}", spec.describe())),
+        };
+        a.check(spec)?;
+        Ok(a)
+    }
+
+    /// Checks that this answer fits an item's answer type.
+    pub fn check(&self, spec: &AnswerSpec) -> Result<(), String> {
+        let ok = match (self, spec) {
+            (Answer::Choice(c), AnswerSpec::Choice(choices)) => {
+                if !choices.iter().any(|x| &x.id == c) {
+                    return Err(format!("`{c}` is not one of the choices ({})", spec.describe()));
+                }
+                true
+            }
+            (Answer::Number(n), AnswerSpec::Number { min, max }) => {
+                if !n.is_finite() {
+                    return Err("the number is not finite".into());
+                }
+                if let Some(lo) = min.filter(|lo| n < lo) {
+                    return Err(format!("{} is below the minimum {}", format_number(*n), format_number(lo)));
+                }
+                if let Some(hi) = max.filter(|hi| n > hi) {
+                    return Err(format!("{} is above the maximum {}", format_number(*n), format_number(hi)));
+                }
+                true
+            }
+            (Answer::Text(t), AnswerSpec::Text) => {
+                if t.trim().is_empty() {
+                    return Err("the text is empty; use `declined` if the person chose not to answer".into());
+                }
+                if t.chars().count() > MAX_TEXT {
+                    return Err(format!("the text is longer than {MAX_TEXT} characters; this is a short answer, not a narrative"));
+                }
+                true
+            }
+            (a, spec) => spec.tokens().contains(&a.kind()),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("`{}` is not an answer here; it takes {}", self.key(), spec.describe()))
+        }
+    }
+}
+
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}

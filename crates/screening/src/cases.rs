@@ -1,0 +1,220 @@
+//! A protocol's own test cases: answers in, expected outcome out.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diag::{FileCtx, Problem};
+use crate::engine::{run_answer_map, RawAnswer};
+use crate::model::{Group, Protocol};
+use crate::outcome::Outcome;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCases {
+    protocol: Option<Spanned<String>>,
+    case: Vec<RawCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    name: Spanned<String>,
+    #[serde(default)]
+    answers: BTreeMap<String, toml::Value>,
+    stop_after: Option<String>,
+    expect: RawExpect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    level: Spanned<String>,
+    groups: Option<Vec<Spanned<String>>>,
+    declined: Option<Vec<String>>,
+    stopped: Option<bool>,
+    partial: Option<bool>,
+    stop_rule: Option<String>,
+    actions: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Expect {
+    pub level: String,
+    pub groups: Option<Vec<Group>>,
+    pub declined: Option<Vec<String>>,
+    pub stopped: Option<bool>,
+    pub partial: Option<bool>,
+    pub stop_rule: Option<String>,
+    pub actions: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    pub line: usize,
+    pub answers: Vec<(String, RawAnswer)>,
+    pub stop_after: Option<String>,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseFile {
+    pub path: String,
+    pub protocol: String,
+    pub cases: Vec<Case>,
+}
+
+/// The result of running one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub name: String,
+    pub line: usize,
+    /// Empty when the case passed.
+    pub mismatches: Vec<String>,
+    pub outcome: Option<Outcome>,
+}
+
+pub(crate) fn compile(cx: &FileCtx, raw: RawCases, beside: Option<&str>, protocols: &[Protocol], out: &mut Vec<Problem>) -> Option<CaseFile> {
+    let before = out.len();
+    let proto = match (&raw.protocol, beside) {
+        (Some(id), _) => {
+            let p = protocols.iter().find(|p| p.id == *id.get_ref());
+            if p.is_none() {
+                out.push(cx.problem(id.span().start, format!("unknown protocol `{}`", id.get_ref()), None));
+            }
+            p
+        }
+        (None, Some(path)) => {
+            let p = protocols.iter().find(|p| p.path == path);
+            if p.is_none() {
+                // The protocol beside it has problems of its own, reported there.
+                return None;
+            }
+            p
+        }
+        (None, None) => {
+            out.push(cx.problem(0, "cases name no protocol", Some("put them beside a protocol.toml, or add `protocol = \"id\"` at the top".into())));
+            None
+        }
+    }?;
+    let arc = Arc::new(proto.clone());
+    let mut cases = Vec::new();
+    for c in raw.case {
+        let at = c.name.span().start;
+        let mut answers = Vec::new();
+        for (k, v) in &c.answers {
+            match RawAnswer::from_toml(v) {
+                Some(a) => answers.push((k.clone(), a)),
+                None => out.push(cx.problem(at, format!("case `{}`: answer for `{k}` must be a string or a number", c.name.get_ref()), None)),
+            }
+        }
+        if let Err(errs) = run_answer_map(arc.clone(), &answers, c.stop_after.as_deref()) {
+            for e in errs {
+                out.push(cx.problem(at, format!("case `{}`: {e}", c.name.get_ref()), None));
+            }
+        }
+        let e = c.expect;
+        if !proto.levels.iter().any(|l| l.id == *e.level.get_ref()) {
+            out.push(cx.problem(e.level.span().start, format!("unknown level `{}`", e.level.get_ref()), None));
+        }
+        let groups = e.groups.map(|gs| {
+            gs.iter()
+                .filter_map(|g| {
+                    let parsed = Group::parse(g.get_ref());
+                    if parsed.is_none() {
+                        out.push(cx.problem(g.span().start, format!("unknown indicator group `{}`", g.get_ref()), Some(Group::HINT.into())));
+                    }
+                    parsed
+                })
+                .collect()
+        });
+        for id in e.declined.iter().flatten() {
+            if proto.item(id).is_none() {
+                out.push(cx.problem(at, format!("case `{}`: expect.declined names unknown item `{id}`", c.name.get_ref()), None));
+            }
+        }
+        for id in e.actions.iter().flatten() {
+            if !proto.actions.iter().any(|a| a.id == *id) {
+                out.push(cx.problem(at, format!("case `{}`: expect.actions names unknown action `{id}`", c.name.get_ref()), None));
+            }
+        }
+        if let Some(s) = &e.stop_rule {
+            if !proto.stops.iter().any(|r| r.id == *s) {
+                out.push(cx.problem(at, format!("case `{}`: unknown stop rule `{s}`", c.name.get_ref()), None));
+            }
+        }
+        cases.push(Case {
+            name: c.name.get_ref().clone(),
+            line: crate::diag::line_col(cx.text, at).0,
+            answers,
+            stop_after: c.stop_after,
+            expect: Expect {
+                level: e.level.into_inner(),
+                groups,
+                declined: e.declined,
+                stopped: e.stopped,
+                partial: e.partial,
+                stop_rule: e.stop_rule,
+                actions: e.actions,
+            },
+        });
+    }
+    (out.len() == before).then(|| CaseFile { path: cx.path.to_string(), protocol: proto.id.clone(), cases })
+}
+
+/// Runs one case against its protocol.
+pub fn run_case(protocol: &Arc<Protocol>, case: &Case) -> CaseResult {
+    let mut mismatches = Vec::new();
+    let run = match run_answer_map(protocol.clone(), &case.answers, case.stop_after.as_deref()) {
+        Ok(r) => r,
+        Err(errs) => return CaseResult { name: case.name.clone(), line: case.line, mismatches: errs, outcome: None },
+    };
+    let o = run.session.outcome(None);
+    let e = &case.expect;
+    if o.level.id != e.level {
+        mismatches.push(format!("level: expected `{}`, got `{}`", e.level, o.level.id));
+    }
+    if let Some(want) = &e.groups {
+        let mut want: Vec<Group> = want.clone();
+        want.sort();
+        want.dedup();
+        if want != o.groups {
+            let names = |v: &[Group]| v.iter().map(|g| g.name()).collect::<Vec<_>>().join(", ");
+            mismatches.push(format!("groups: expected [{}], got [{}]", names(&want), names(&o.groups)));
+        }
+    }
+    if let Some(want) = &e.declined {
+        let mut got: Vec<String> = o.declined.iter().map(|d| d.item.clone()).collect();
+        let mut want = want.clone();
+        got.sort();
+        want.sort();
+        if got != want {
+            mismatches.push(format!("declined: expected {want:?}, got {got:?}"));
+        }
+    }
+    if let Some(want) = e.stopped {
+        if want != o.stopped {
+            mismatches.push(format!("stopped: expected {want}, got {}", o.stopped));
+        }
+    }
+    if let Some(want) = e.partial {
+        if want != o.partial {
+            mismatches.push(format!("partial: expected {want}, got {}", o.partial));
+        }
+    }
+    if let Some(want) = &e.stop_rule {
+        let got = o.stop_rule.as_ref().map(|s| s.id.as_str());
+        if got != Some(want.as_str()) {
+            mismatches.push(format!("stop rule: expected `{want}`, got {got:?}"));
+        }
+    }
+    for a in e.actions.iter().flatten() {
+        if !o.actions.iter().any(|x| x.id == *a) {
+            mismatches.push(format!("actions: expected `{a}` among {:?}", o.actions.iter().map(|x| &x.id).collect::<Vec<_>>()));
+        }
+    }
+    CaseResult { name: case.name.clone(), line: case.line, mismatches, outcome: Some(o) }
+}

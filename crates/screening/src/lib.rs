@@ -1,0 +1,27 @@
+//! Fieldscreen's screening core: protocol model, loader and validator, session engine, outcome
+//! rules and the language checker.
+//!
+//! Pure and deterministic: no IO beyond parsing text handed in, no clock, no randomness. A
+//! session is a function of its protocol and its event log.
+
+pub mod answer;
+pub mod cases;
+pub mod condition;
+pub mod diag;
+pub mod engine;
+pub mod language;
+pub mod load;
+pub mod model;
+pub mod outcome;
+pub mod resources;
+mod satisfy;
+
+pub use answer::{Answer, AnswerKind};
+pub use cases::{run_case, CaseResult};
+pub use diag::Problem;
+pub use engine::{run_answer_map, EngineError, Event, MapRun, RawAnswer, Session, Status};
+pub use language::{Flag, Glossary, Term};
+pub use load::{load, Library, Source};
+pub use model::{Group, Item, ItemKind, Population, Protocol};
+pub use outcome::Outcome;
+pub use resources::{Directory, Policy, Resource};

@@ -1,0 +1,284 @@
+//! The checked, compiled form of a protocol: what the engine runs.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::answer::AnswerKind;
+use crate::condition::Cond;
+
+/// Indicator groups: the means (force, fraud, coercion), the purpose, a minor, and safety.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Group {
+    Force,
+    Fraud,
+    Coercion,
+    PurposeSex,
+    PurposeLabor,
+    Minor,
+    Safety,
+}
+
+impl Group {
+    pub const ALL: [Group; 7] =
+        [Group::Force, Group::Fraud, Group::Coercion, Group::PurposeSex, Group::PurposeLabor, Group::Minor, Group::Safety];
+    pub const HINT: &'static str = "groups are force, fraud, coercion, purpose-sex, purpose-labor, minor, safety";
+
+    pub fn parse(s: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.name() == s)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Force => "force",
+            Group::Fraud => "fraud",
+            Group::Coercion => "coercion",
+            Group::PurposeSex => "purpose-sex",
+            Group::PurposeLabor => "purpose-labor",
+            Group::Minor => "minor",
+            Group::Safety => "safety",
+        }
+    }
+
+    pub(crate) fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Population {
+    Adult,
+    Minor,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemKind {
+    Question,
+    Observation,
+    Script,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Choice {
+    pub id: String,
+    /// Words per language (for observations: `en` only, the label).
+    pub text: BTreeMap<String, String>,
+}
+
+/// What an item takes as an answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum AnswerSpec {
+    YesNo,
+    Choice(Vec<Choice>),
+    Number { min: Option<f64>, max: Option<f64> },
+    Text,
+    Observation,
+    Read,
+}
+
+impl AnswerSpec {
+    /// Answer tokens (not values) this type accepts.
+    pub fn tokens(&self) -> &'static [AnswerKind] {
+        use AnswerKind::*;
+        match self {
+            AnswerSpec::YesNo => &[Yes, No, NotSure, Declined],
+            AnswerSpec::Choice(_) | AnswerSpec::Number { .. } => &[NotSure, Declined],
+            AnswerSpec::Text => &[Declined],
+            AnswerSpec::Observation => &[Seen, NotSeen, NotSure],
+            AnswerSpec::Read => &[Read],
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            AnswerSpec::YesNo => "yes-no",
+            AnswerSpec::Choice(_) => "choice",
+            AnswerSpec::Number { .. } => "number",
+            AnswerSpec::Text => "text",
+            AnswerSpec::Observation => "observation",
+            AnswerSpec::Read => "read",
+        }
+    }
+
+    /// "yes, no, not-sure or declined" and the like, for error messages.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        match self {
+            AnswerSpec::Choice(c) => parts.extend(c.iter().map(|c| c.id.clone())),
+            AnswerSpec::Number { min, max } => parts.push(match (min, max) {
+                (Some(a), Some(b)) => format!("a number from {a} to {b}"),
+                (Some(a), None) => format!("a number of at least {a}"),
+                (None, Some(b)) => format!("a number up to {b}"),
+                (None, None) => "a number".into(),
+            }),
+            AnswerSpec::Text => parts.push("short text".into()),
+            _ => {}
+        }
+        parts.extend(self.tokens().iter().map(|t| t.token().to_string()));
+        match parts.len() {
+            0 => String::new(),
+            1 => parts.remove(0),
+            n => format!("{} or {}", parts[..n - 1].join(", "), parts[n - 1]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Guidance {
+    pub why: String,
+    pub how: String,
+    pub avoid: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+    pub safety: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: String,
+    pub kind: ItemKind,
+    pub label: String,
+    pub section: usize,
+    /// The person's words per language (questions and scripts).
+    pub text: BTreeMap<String, String>,
+    pub guidance: Guidance,
+    pub answer: AnswerSpec,
+    pub when: Option<Cond>,
+    /// `when` as written.
+    pub when_src: Option<String>,
+    /// Answer key (token or choice id) -> groups.
+    pub indicates: Vec<(String, Vec<Group>)>,
+    pub indicates_if: Vec<(Cond, Vec<Group>)>,
+    pub sources: Vec<String>,
+}
+
+impl Item {
+    pub fn is_asked(&self) -> bool {
+        matches!(self.kind, ItemKind::Question | ItemKind::Script)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Level {
+    pub id: String,
+    pub rank: u32,
+    pub title: String,
+    pub meaning: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionKind {
+    Emergency,
+    Medical,
+    Service,
+    Hotline,
+    Unit,
+    ChildProtection,
+    Legal,
+    Labor,
+    Guidance,
+}
+
+impl ActionKind {
+    pub const HINT: &'static str =
+        "kinds are emergency, medical, service, hotline, unit, child-protection, legal, labor, guidance";
+    pub fn parse(s: &str) -> Option<ActionKind> {
+        use ActionKind::*;
+        Some(match s {
+            "emergency" => Emergency,
+            "medical" => Medical,
+            "service" => Service,
+            "hotline" => Hotline,
+            "unit" => Unit,
+            "child-protection" => ChildProtection,
+            "legal" => Legal,
+            "labor" => Labor,
+            "guidance" => Guidance,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Action {
+    pub id: String,
+    pub kind: ActionKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StopRule {
+    pub id: String,
+    pub when: Cond,
+    pub when_src: String,
+    pub reason: String,
+    pub actions: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutcomeRule {
+    pub when: Cond,
+    pub when_src: String,
+    pub level: usize,
+    pub actions: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MinorRule {
+    pub level: usize,
+    pub actions: Vec<usize>,
+}
+
+/// A loaded, validated protocol.
+#[derive(Debug, Clone)]
+pub struct Protocol {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub summary: String,
+    pub population: Population,
+    pub languages: Vec<String>,
+    pub sections: Vec<Section>,
+    pub items: Vec<Item>,
+    pub stops: Vec<StopRule>,
+    pub levels: Vec<Level>,
+    pub actions: Vec<Action>,
+    pub outcomes: Vec<OutcomeRule>,
+    pub minor_rule: MinorRule,
+    /// SHA-256 over the protocol's source and every checklist it includes.
+    pub content_hash: String,
+    /// Where it was loaded from.
+    pub path: String,
+    pub(crate) index: HashMap<String, usize>,
+    /// For each item, the items whose `when` reads it directly.
+    pub(crate) dependents: Vec<Vec<usize>>,
+}
+
+impl Protocol {
+    pub fn item_index(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.item_index(id).map(|i| &self.items[i])
+    }
+
+    /// Items read aloud or asked of the person (observations are not asked).
+    pub fn asked_items(&self) -> usize {
+        self.items.iter().filter(|i| i.is_asked()).count()
+    }
+
+    /// The level shown when no outcome rule holds.
+    pub fn base_level(&self) -> usize {
+        self.levels.iter().position(|l| l.rank == 0).unwrap_or(0)
+    }
+}

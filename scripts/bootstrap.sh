@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what Fieldscreen needs to build, run and test, skipping what is present.
+# Safe to run again: it only installs missing packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential pkg-config file libssl-dev
+  libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev
+  webkit2gtk-driver xvfb xauth dbus dbus-x11 age
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "bootstrap: system packages present"
+fi
+
+# UI dependencies, from the lock file; skipped when node_modules matches the lock.
+if [ -f ui/package-lock.json ]; then
+  if [ ! -f ui/node_modules/.package-lock.json ] || ! cmp -s ui/package-lock.json ui/node_modules/.fieldscreen-lock; then
+    echo "bootstrap: npm ci in ui/"
+    (cd ui && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.fieldscreen-lock)
+  else
+    echo "bootstrap: ui/node_modules up to date"
+  fi
+fi
