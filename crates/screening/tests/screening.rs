@@ -1,0 +1,443 @@
+//! One test binary for the screening crate: validator cases (data in testdata/validator.toml),
+//! engine behaviour on a small protocol, the shipped content, and property tests.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use screening::{load, Answer, Group, Library, Session, Source, Status};
+
+fn testdata(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn base_sources(protocol: &str) -> Vec<Source> {
+    vec![
+        Source { path: "glossary.toml".into(), text: testdata("glossary.toml") },
+        Source { path: "checklist.toml".into(), text: testdata("checklist.toml") },
+        Source { path: "base.toml".into(), text: protocol.to_string() },
+    ]
+}
+
+fn base() -> Arc<screening::Protocol> {
+    let lib = load(&base_sources(&testdata("base.toml"))).unwrap_or_else(|p| panic!("base.toml: {p:#?}"));
+    Arc::new(lib.protocol("base").unwrap().clone())
+}
+
+fn shipped_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../screening-protocols")
+}
+
+fn shipped_sources() -> Vec<Source> {
+    fn walk(d: &Path, out: &mut Vec<Source>) {
+        let mut entries: Vec<_> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out)
+            } else if p.extension().is_some_and(|e| e == "toml") {
+                out.push(Source { path: p.display().to_string(), text: std::fs::read_to_string(&p).unwrap() });
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(&shipped_root(), &mut v);
+    v
+}
+
+fn shipped() -> Library {
+    static LIB: std::sync::OnceLock<Library> = std::sync::OnceLock::new();
+    LIB.get_or_init(load_shipped).clone()
+}
+
+fn load_shipped() -> Library {
+    load(&shipped_sources()).unwrap_or_else(|p| panic!("shipped content has problems:\n{}", p.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")))
+}
+
+// ---------- validator: data-driven ----------
+
+#[derive(serde::Deserialize)]
+struct ValidatorCase {
+    name: String,
+    replace: (String, String),
+    expect: String,
+    at: Option<String>,
+    #[serde(default)]
+    nth: usize,
+}
+
+#[derive(serde::Deserialize)]
+struct ValidatorCases {
+    case: Vec<ValidatorCase>,
+}
+
+fn line_col_of(text: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
+    let off = text.match_indices(needle).nth(nth)?.0;
+    Some(screening::diag::line_col(text, off))
+}
+
+#[test]
+fn validator_cases() {
+    let base_text = testdata("base.toml");
+    let cases: ValidatorCases = toml::from_str(&testdata("validator.toml")).unwrap();
+    assert!(cases.case.len() >= 20);
+    let mut failures = Vec::new();
+    for c in &cases.case {
+        assert!(base_text.contains(&c.replace.0), "{}: base.toml has no `{}`", c.name, c.replace.0);
+        let broken = base_text.replacen(&c.replace.0, &c.replace.1, 1);
+        let problems = match load(&base_sources(&broken)) {
+            Ok(_) => {
+                failures.push(format!("{}: loaded without problems", c.name));
+                continue;
+            }
+            Err(p) => p,
+        };
+        let hit = problems.iter().find(|p| p.message.contains(&c.expect));
+        let Some(hit) = hit else {
+            failures.push(format!("{}: no problem says `{}`; got:\n  {}", c.name, c.expect, problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n  ")));
+            continue;
+        };
+        assert_eq!(hit.path, "base.toml", "{}", c.name);
+        if let Some(at) = &c.at {
+            let want = line_col_of(&broken, at, c.nth).unwrap_or_else(|| panic!("{}: `at` not found", c.name));
+            if (hit.line, hit.col) != want {
+                failures.push(format!("{}: points at {}:{}, expected {}:{} ({hit})", c.name, hit.line, hit.col, want.0, want.1));
+            }
+        }
+        // Every problem renders as path:line:col: message.
+        for p in &problems {
+            let s = p.to_string();
+            assert!(s.starts_with(&format!("{}:{}:{}: ", p.path, p.line, p.col)), "{s}");
+        }
+    }
+    assert!(failures.is_empty(), "validator cases failed:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn base_is_valid_and_problems_name_their_file() {
+    base();
+    let bad_glossary = "[[term]]\navoid = \"x\"\n";
+    let mut srcs = base_sources(&testdata("base.toml"));
+    srcs[0].text = bad_glossary.into();
+    let p = load(&srcs).unwrap_err();
+    assert!(p.iter().any(|p| p.path == "glossary.toml" && p.line == 1), "{p:?}");
+    let p = load(&[Source { path: "x.toml".into(), text: "a = 1".into() }]).unwrap_err();
+    assert!(p[0].message.contains("not a Fieldscreen content file"));
+}
+
+// ---------- engine ----------
+
+fn outcome_groups(s: &Session) -> Vec<Group> {
+    s.outcome(None).groups
+}
+
+#[test]
+fn safety_comes_first_and_skip_logic_follows_answers() {
+    let p = base();
+    let mut s = Session::new(p.clone());
+    assert_eq!(s.current().unwrap().id, "danger");
+    s.answer("danger", Answer::No).unwrap();
+    assert_eq!(s.current().unwrap().id, "consent");
+    s.answer("consent", Answer::Yes).unwrap();
+    s.answer("papers-held", Answer::NotSeen).unwrap();
+    s.answer("age", Answer::Number(30.0)).unwrap();
+    assert!(!s.is_visible("threat"), "threat is shown only after a yes to traded or a kind of work");
+    s.answer("traded", Answer::Yes).unwrap();
+    assert!(s.is_visible("threat"));
+    assert_eq!(s.current().unwrap().id, "work");
+    // Changing an earlier answer hides the follow-up again and its answer stops counting.
+    s.answer("work", Answer::Declined).unwrap();
+    s.answer("threat", Answer::Yes).unwrap();
+    assert_eq!(outcome_groups(&s), vec![Group::Coercion, Group::PurposeSex]);
+    s.answer("traded", Answer::No).unwrap();
+    assert!(!s.is_visible("threat"));
+    assert!(outcome_groups(&s).is_empty(), "hidden answers never count");
+    assert_eq!(s.status(), Status::Complete);
+}
+
+#[test]
+fn declined_is_never_no_and_never_an_indicator() {
+    let p = base();
+    let mut s = Session::new(p);
+    s.answer("danger", Answer::Declined).unwrap();
+    s.answer("consent", Answer::Yes).unwrap();
+    s.answer("papers-held", Answer::NotSure).unwrap();
+    s.answer("age", Answer::Declined).unwrap();
+    s.answer("traded", Answer::Declined).unwrap();
+    let o = s.outcome(None);
+    assert!(o.groups.is_empty());
+    let declined: Vec<_> = o.declined.iter().map(|d| d.item.as_str()).collect();
+    assert_eq!(declined, ["danger", "age", "traded"]);
+    assert_eq!(o.not_sure.len(), 1);
+    assert!(!s.is_visible("threat"), "`traded == yes` is false for declined");
+    assert_eq!(o.level.id, "none-seen");
+    assert_eq!(o.non_arrest_guidance, None);
+}
+
+#[test]
+fn the_person_can_stop_at_any_point() {
+    let p = base();
+    let mut s = Session::new(p);
+    s.answer("danger", Answer::No).unwrap();
+    s.answer("consent", Answer::Yes).unwrap();
+    s.answer("papers-held", Answer::Seen).unwrap();
+    s.stop().unwrap();
+    assert_eq!(s.status(), Status::Stopped);
+    let o = s.outcome(None);
+    assert!(o.stopped && o.partial);
+    assert_eq!(o.groups, vec![Group::Coercion], "what was seen still counts");
+    assert_eq!(o.unanswered, ["age", "traded", "work"]);
+    assert!(matches!(s.answer("age", Answer::Number(20.0)), Err(screening::EngineError::Stopped)));
+    assert!(s.back().is_err());
+    assert!(!s.can_go_back());
+}
+
+#[test]
+fn a_stop_rule_concludes_and_going_back_reopens() {
+    let p = base();
+    let mut s = Session::new(p);
+    s.answer("danger", Answer::No).unwrap();
+    s.answer("consent", Answer::No).unwrap();
+    assert_eq!(s.status(), Status::Concluded);
+    let o = s.outcome(None);
+    assert!(!o.partial && !o.stopped);
+    assert_eq!(o.stop_rule.as_ref().unwrap().id, "no-consent");
+    assert_eq!(o.actions.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["hotline"]);
+    assert!(matches!(s.answer("papers-held", Answer::Seen), Err(screening::EngineError::Concluded(_))));
+    s.back().unwrap();
+    assert_eq!(s.current().unwrap().id, "consent");
+    s.answer("consent", Answer::Yes).unwrap();
+    assert_eq!(s.status(), Status::InProgress);
+    assert_eq!(s.current().unwrap().id, "papers-held");
+}
+
+#[test]
+fn back_walks_the_items_shown() {
+    let p = base();
+    let mut s = Session::new(p);
+    assert!(matches!(s.back(), Err(screening::EngineError::AtStart)));
+    s.answer("danger", Answer::No).unwrap();
+    s.answer("consent", Answer::Yes).unwrap();
+    assert_eq!(s.progress(), (3, 6), "threat is hidden, so six items are shown");
+    s.back().unwrap();
+    assert_eq!(s.current().unwrap().id, "consent");
+    assert_eq!(s.progress(), (2, 6));
+}
+
+#[test]
+fn the_minors_rule_holds_whatever_else_is_answered() {
+    let p = base();
+    let mut s = Session::new(p);
+    s.answer("danger", Answer::No).unwrap();
+    s.answer("consent", Answer::Yes).unwrap();
+    s.answer("papers-held", Answer::NotSeen).unwrap();
+    s.answer("age", Answer::Number(15.0)).unwrap();
+    s.answer("traded", Answer::Yes).unwrap();
+    s.answer("work", Answer::Declined).unwrap();
+    s.answer("threat", Answer::No).unwrap();
+    let o = s.outcome(None);
+    assert!(o.minor_rule);
+    assert_eq!(o.level.id, "minor-sex");
+    assert_eq!(o.actions[0].id, "cps", "child protection comes first");
+    assert!(o.indicators.force.is_empty() && o.indicators.fraud.is_empty() && o.indicators.coercion.is_empty());
+}
+
+#[test]
+fn invalid_answers_are_refused_with_the_reason() {
+    let p = base();
+    let mut s = Session::new(p);
+    let e = s.answer("danger", Answer::Seen).unwrap_err().to_string();
+    assert!(e.contains("takes yes, no, not-sure or declined"), "{e}");
+    s.answer("danger", Answer::No).unwrap();
+    s.answer("consent", Answer::Yes).unwrap();
+    let e = s.answer("age", Answer::Number(130.0)).unwrap_err().to_string();
+    assert!(e.contains("above the maximum 120"), "{e}");
+    let e = s.answer("work", Answer::Choice("office".into())).unwrap_err().to_string();
+    assert!(e.contains("not one of the choices"), "{e}");
+    assert!(matches!(s.answer("ghost", Answer::Yes), Err(screening::EngineError::UnknownItem(_))));
+    assert!(matches!(s.answer("threat", Answer::Yes), Err(screening::EngineError::NotShown(_))));
+    assert_eq!(s.log().len(), 2, "refused answers are not logged");
+}
+
+#[test]
+fn non_arrest_guidance_appears_with_indicators() {
+    let lib = shipped();
+    let policy = lib.policy("default").expect("default policy");
+    let p = base();
+    let mut s = Session::new(p);
+    s.answer("danger", Answer::No).unwrap();
+    s.answer("consent", Answer::Yes).unwrap();
+    assert_eq!(s.outcome(Some(policy)).non_arrest_guidance, None);
+    s.answer("papers-held", Answer::Seen).unwrap();
+    assert_eq!(s.outcome(Some(policy)).non_arrest_guidance.as_deref(), Some(policy.non_arrest_guidance.as_str()));
+}
+
+#[test]
+fn outcome_is_available_at_any_point_and_says_partial() {
+    let s = Session::new(base());
+    let o = s.outcome(None);
+    assert!(o.partial && !o.stopped);
+    assert_eq!(o.level.id, "none-seen");
+}
+
+// ---------- shipped content ----------
+
+#[test]
+fn shipped_content_is_valid_and_complete() {
+    let lib = shipped();
+    let adult = lib.protocol("adult-roadside").expect("adult-roadside");
+    assert!(adult.asked_items() <= 15, "adult-roadside asks {} items", adult.asked_items());
+    assert!(adult.items.iter().any(|i| i.kind == screening::ItemKind::Observation));
+    let minors = lib.protocol("minors").expect("minors");
+    assert_eq!(minors.population, screening::Population::Minor);
+    assert!(!minors.stops.is_empty(), "the minors protocol stops once the child discloses");
+    for p in [adult, minors] {
+        assert!(p.sections[0].safety, "{}: safety first", p.id);
+        assert!(p.languages.iter().any(|l| l == "es"));
+        let cases = lib.cases.iter().filter(|c| c.protocol == p.id).map(|c| c.cases.len()).sum::<usize>();
+        assert!(cases >= 10, "{} has {cases} cases", p.id);
+    }
+    assert!(lib.glossary.terms.len() >= 40, "glossary has {} terms", lib.glossary.terms.len());
+    let national = lib.directories.iter().find(|d| d.scope == "national").expect("a national directory");
+    let hotline = national.resources.iter().find(|r| r.phone.as_deref() == Some("1-888-373-7888")).expect("the hotline");
+    assert!(hotline.text.is_some() && hotline.tty.is_some());
+    assert!(lib.policy("default").is_some());
+}
+
+#[test]
+fn shipped_protocol_cases_pass() {
+    let lib = shipped();
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for file in &lib.cases {
+        let p = Arc::new(lib.protocol(&file.protocol).unwrap().clone());
+        for case in &file.cases {
+            n += 1;
+            let r = screening::run_case(&p, case);
+            if !r.mismatches.is_empty() {
+                failures.push(format!("{}:{} {}: {}", file.path, r.line, r.name, r.mismatches.join("; ")));
+            }
+        }
+    }
+    assert!(n >= 20);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---------- properties ----------
+
+const FRAGMENTS: &[&str] = &[
+    "\"", "]", "[", "[[section.item]]", "[[section]]", "when = \"x ==\"", "indicates.declined = [\"force\"]",
+    "id = \"a\"", "\n", "=", "{", "}", "kind = \"observation\"", "answer = \"choice\"", "rank = -1", "\u{0}", "é",
+    "[minor_rule]", "when = \"has(\"", "when = \"count(force) >= \"", "include = \"observation-checklist\"", "'''",
+    "text.xx = \"\"", "min = 5\nmax = 1", "[[outcome]]\nwhen = \"not not not\"", "sources = []",
+];
+
+fn arb_mutation() -> impl Strategy<Value = (usize, usize, usize)> {
+    (any::<usize>(), 0..FRAGMENTS.len(), 0usize..40)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+    #[test]
+    fn loader_never_panics_on_mutated_shipped_files(muts in prop::collection::vec(arb_mutation(), 1..6), which in any::<usize>()) {
+        let mut srcs = shipped_sources();
+        let k = which % srcs.len();
+        let mut text = srcs[k].text.clone();
+        for (pos, frag, cut) in muts {
+            let mut at = pos % (text.len() + 1);
+            while !text.is_char_boundary(at) { at -= 1; }
+            let mut end = (at + cut).min(text.len());
+            while !text.is_char_boundary(end) { end -= 1; }
+            text.replace_range(at..end, FRAGMENTS[frag]);
+        }
+        srcs[k].text = text;
+        let _ = load(&srcs);
+    }
+
+    #[test]
+    fn loader_never_panics_on_arbitrary_text(header in prop::sample::select(vec!["[protocol]", "[checklist]", "[[case]]", "[[term]]", "[directory]", "[policy]", ""]), body in ".{0,400}") {
+        let text = format!("{header}\n{body}");
+        let mut srcs = base_sources(&testdata("base.toml"));
+        srcs.push(Source { path: "fuzz.toml".into(), text });
+        let _ = load(&srcs);
+    }
+
+    #[test]
+    fn condition_parser_never_panics(src in "[a-z()\\[\\],=!<>\" 0-9.-]{0,60}") {
+        let _ = screening::condition::parse(&src);
+    }
+
+    #[test]
+    fn a_session_is_a_function_of_its_log(steps in prop::collection::vec((0usize..64, 0usize..8), 0..40), which in 0usize..2) {
+        let lib = shipped();
+        let p = Arc::new(lib.protocols[which % lib.protocols.len()].clone());
+        let mut s = Session::new(p.clone());
+        for (item, pick) in steps {
+            // Mostly answer the current item; sometimes go back, answer another, or stop.
+            let _ = match pick {
+                7 => s.back(),
+                6 if item % 5 == 0 => s.stop(),
+                _ => {
+                    let it = match s.current() { Some(c) if item % 4 != 0 => c.clone(), _ => p.items[item % p.items.len()].clone() };
+                    let a = pick_answer(&it, pick);
+                    s.answer(&it.id, a)
+                }
+            };
+            // Invariants at every step.
+            let o = s.outcome(None);
+            for list in [&o.indicators.force, &o.indicators.fraud, &o.indicators.coercion, &o.indicators.purpose, &o.indicators.minor, &o.indicators.safety] {
+                prop_assert!(list.iter().all(|i| i.answer != "declined"), "declined never indicates");
+            }
+            if o.groups.contains(&Group::Minor) && o.groups.contains(&Group::PurposeSex) {
+                prop_assert!(o.minor_rule);
+                prop_assert_eq!(&o.level.id, &p.levels[p.minor_rule.level].id);
+            }
+            if o.stopped { prop_assert!(o.partial); }
+        }
+        let again = Session::replay(p, s.log()).unwrap();
+        prop_assert_eq!(again.outcome(None), s.outcome(None));
+        prop_assert_eq!(again.current().map(|i| &i.id), s.current().map(|i| &i.id));
+        prop_assert_eq!(again.progress(), s.progress());
+    }
+}
+
+fn pick_answer(it: &screening::Item, pick: usize) -> Answer {
+    use screening::model::AnswerSpec;
+    match &it.answer {
+        AnswerSpec::YesNo => [Answer::Yes, Answer::No, Answer::NotSure, Answer::Declined][pick % 4].clone(),
+        AnswerSpec::Observation => [Answer::Seen, Answer::NotSeen, Answer::NotSure][pick % 3].clone(),
+        AnswerSpec::Read => Answer::Read,
+        AnswerSpec::Choice(c) => if pick % 3 == 0 { Answer::Declined } else { Answer::Choice(c[pick % c.len()].id.clone()) },
+        AnswerSpec::Number { min, .. } => if pick % 3 == 0 { Answer::NotSure } else { Answer::Number(min.unwrap_or(0.0) + (pick * 7) as f64) },
+        AnswerSpec::Text => if pick % 2 == 0 { Answer::Declined } else { Answer::Text("x".into()) },
+    }
+}
+
+#[test]
+fn the_adult_minors_rule_holds_for_every_other_answer() {
+    // Exhaustive over the adult protocol's means answers: a minor who traded sex is at the top level.
+    let lib = shipped();
+    let p = Arc::new(lib.protocol("adult-roadside").unwrap().clone());
+    let minor_items: Vec<_> = p.items.iter().filter(|i| i.indicates.iter().any(|(_, g)| g.contains(&Group::Minor))).map(|i| i.id.clone()).collect();
+    let sex_items: Vec<_> = p.items.iter().filter(|i| i.indicates.iter().any(|(_, g)| g.contains(&Group::PurposeSex))).map(|i| i.id.clone()).collect();
+    assert!(!minor_items.is_empty() && !sex_items.is_empty());
+    for pick in 0..8 {
+        let mut s = Session::new(p.clone());
+        while let Some(it) = s.current().cloned() {
+            let a = if minor_items.contains(&it.id) || sex_items.contains(&it.id) {
+                it.indicates.iter().find(|(_, g)| g.contains(&Group::Minor) || g.contains(&Group::PurposeSex)).map(|(k, _)| Answer::from_input(&it.answer, k).unwrap()).unwrap()
+            } else {
+                pick_answer(&it, pick + it.id.len())
+            };
+            if s.answer(&it.id, a).is_err() {
+                break;
+            }
+        }
+        let o = s.outcome(None);
+        if o.groups.contains(&Group::Minor) && o.groups.contains(&Group::PurposeSex) {
+            assert_eq!(o.level.id, p.levels[p.minor_rule.level].id, "pick {pick}");
+        }
+    }
+}
