@@ -1,0 +1,47 @@
+# Fieldscreen: two commands for a newcomer (`make run`, `make test`), and a few more.
+SHELL := /bin/bash
+CARGO ?= cargo
+APP_FEATURES := --features custom-protocol
+
+.PHONY: run test bootstrap ui ui-test rust-test app-test protocols bench screenshots clean
+
+## Installs what is missing, builds the UI and the app, and opens it.
+run: bootstrap ui
+	$(CARGO) run -p fieldscreen-app $(APP_FEATURES)
+
+## The whole suite: UI unit tests, Rust (screening, CLI, app shell), protocol cases, benchmarks once.
+test: bootstrap ui-test ui rust-test protocols app-test
+	@echo "make test: all suites passed"
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+ui: bootstrap
+	cd ui && npm run build
+
+ui-test: bootstrap
+	cd ui && npm test
+
+rust-test:
+	$(CARGO) test --workspace --exclude fieldscreen-app
+	# Benchmarks run once each in test mode so they cannot rot.
+	$(CARGO) test -p screening --benches
+
+protocols:
+	$(CARGO) run -q -p fieldscreen-cli -- protocol check
+	$(CARGO) run -q -p fieldscreen-cli -- protocol test
+
+app-test: ui
+	$(CARGO) test -p fieldscreen-app $(APP_FEATURES)
+
+## Criterion benchmarks of the screening crate (load+validate, one engine step at 300 items).
+bench:
+	$(CARGO) bench -p screening
+
+## Screenshots of the real window under Xvfb, into docs/screenshots/.
+screenshots: bootstrap ui
+	bash scripts/screenshots.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist
