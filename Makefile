@@ -3,14 +3,15 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP_FEATURES := --features custom-protocol
 
-.PHONY: run test bootstrap ui ui-test rust-test app-test protocols bench screenshots clean
+.PHONY: run test bootstrap ui ui-test rust-test app-test app e2e protocols bench screenshots clean
 
 ## Installs what is missing, builds the UI and the app, and opens it.
 run: bootstrap ui
 	$(CARGO) run -p fieldscreen-app $(APP_FEATURES)
 
-## The whole suite: UI unit tests, Rust (screening, CLI, app shell), protocol cases, benchmarks once.
-test: bootstrap ui-test ui rust-test protocols app-test
+## The whole suite: UI unit tests, Rust (screening, CLI, app shell), protocol cases, benchmarks
+## once, and a walk through a shipped protocol in the real app window.
+test: bootstrap ui-test ui rust-test protocols app-test e2e
 	@echo "make test: all suites passed"
 
 bootstrap:
@@ -34,12 +35,19 @@ protocols:
 app-test: ui
 	$(CARGO) test -p fieldscreen-app $(APP_FEATURES)
 
+app: ui
+	$(CARGO) build -p fieldscreen-app $(APP_FEATURES)
+
+## The real app window under Xvfb, driven through tauri-driver: a protocol walked to an outcome.
+e2e: bootstrap app
+	bash scripts/e2e.sh
+
 ## Criterion benchmarks of the screening crate (load+validate, one engine step at 300 items).
 bench:
 	$(CARGO) bench -p screening
 
 ## Screenshots of the real window under Xvfb, into docs/screenshots/.
-screenshots: bootstrap ui
+screenshots: bootstrap app
 	bash scripts/screenshots.sh
 
 clean:

@@ -28,6 +28,12 @@ else
   echo "bootstrap: system packages present"
 fi
 
+# tauri-driver drives the real app window in the end-to-end test (with Debian's WebKitWebDriver).
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "bootstrap: cargo install tauri-driver"
+  cargo install tauri-driver --version '^2' --locked
+fi
+
 # UI dependencies, from the lock file; skipped when node_modules matches the lock.
 if [ -f ui/package-lock.json ]; then
   if [ ! -f ui/node_modules/.package-lock.json ] || ! cmp -s ui/package-lock.json ui/node_modules/.fieldscreen-lock; then
