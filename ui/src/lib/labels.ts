@@ -26,6 +26,23 @@ export const TOKEN_LABELS: Record<string, string> = {
   read: 'Read aloud - continue',
 };
 
+/** Answer words the person reads, by language, for questions asked of them. English needs none:
+ *  the officer's labels above serve. */
+export const PERSON_TOKEN_LABELS: Record<string, Record<string, string>> = {
+  es: {
+    yes: 'Sí',
+    no: 'No',
+    'not-sure': 'No estoy seguro(a)',
+    declined: 'Prefiero no responder',
+  },
+};
+
+/** The person's word for an answer, when it differs from the officer's label. */
+export function personLabel(token: string, language: string): string | null {
+  const word = PERSON_TOKEN_LABELS[language]?.[token];
+  return word && word !== TOKEN_LABELS[token] ? word : null;
+}
+
 export const GROUPS: { id: IndicatorGroup; title: string }[] = [
   { id: 'force', title: 'Force' },
   { id: 'fraud', title: 'Fraud' },

@@ -90,7 +90,7 @@ describe('item screen', () => {
   test('the stop button is on every item screen', async () => {
     await startWalk();
     expect(stopButton()).toBeTruthy();
-    await click(screen.getByRole('button', { name: 'Yes' }));
+    await click(screen.getByRole('button', { name: /\bYes$/ }));
     await screen.findByText('Item 2 of 4');
     expect(stopButton()).toBeTruthy();
     await click(screen.getByRole('button', { name: 'No' }));
@@ -106,7 +106,7 @@ describe('item screen', () => {
 
   test('stopping calls stop_screening and shows a partial outcome', async () => {
     const backend = await startWalk();
-    await click(screen.getByRole('button', { name: 'Yes' }));
+    await click(screen.getByRole('button', { name: /\bYes$/ }));
     await screen.findByText('Item 2 of 4');
     await click(stopButton());
     await screen.findByRole('heading', { name: 'Screening result' });
@@ -129,7 +129,7 @@ describe('item screen', () => {
     await screen.findByText('Item 1 of 4');
     expect(backend.commands()).toContain('go_back');
     expect(screen.getByRole('button', { name: 'Not sure' }).getAttribute('aria-pressed')).toBe('true');
-    expect(screen.getByRole('button', { name: 'Yes' }).getAttribute('aria-pressed')).toBe('false');
+    expect(screen.getByRole('button', { name: /\bYes$/ }).getAttribute('aria-pressed')).toBe('false');
   });
 });
 
@@ -138,7 +138,7 @@ describe('outcome screen', () => {
     const backend = await startWalk();
     await click(screen.getByRole('button', { name: 'Declined to answer' }));
     await screen.findByText('Item 2 of 4');
-    await click(screen.getByRole('button', { name: 'Yes' }));
+    await click(screen.getByRole('button', { name: /\bYes$/ }));
     await screen.findByText('Item 3 of 4');
     await click(screen.getByRole('button', { name: 'Seen' }));
     await screen.findByText('Item 4 of 4');
@@ -185,12 +185,12 @@ describe('errors and storage', () => {
   test('an IPC error shows its message in the alert region', async () => {
     const backend = await startWalk();
     backend.failNext('answer', { kind: 'invalid-answer', message: 'That answer is not allowed here.' });
-    await click(screen.getByRole('button', { name: 'Yes' }));
+    await click(screen.getByRole('button', { name: /\bYes$/ }));
     const alert = await screen.findByRole('alert');
     await vi.waitFor(() => expect(alert.textContent).toContain('That answer is not allowed here.'));
     // Still on the same item, which can be answered again.
     expect(screen.getByText('Item 1 of 4')).toBeTruthy();
-    await click(screen.getByRole('button', { name: 'Yes' }));
+    await click(screen.getByRole('button', { name: /\bYes$/ }));
     await screen.findByText('Item 2 of 4');
     expect(alert.textContent?.trim()).toBe('');
   });
@@ -209,10 +209,11 @@ describe('errors and storage', () => {
     await startWalk('Español');
     await click(screen.getByRole('button', { name: 'High contrast' }));
     for (const [answer, next] of [
-      ['Yes', 'Item 2 of 4'],
+      ['Sí Yes', 'Item 2 of 4'],
       ['No', 'Item 3 of 4'],
       ['Not seen', 'Item 4 of 4'],
     ]) {
+      // In Spanish the person's word comes first, the officer's beneath it.
       await click(screen.getByRole('button', { name: answer }));
       await screen.findByText(next);
     }

@@ -26,7 +26,7 @@ function renderItem(item: ItemView, extra: Partial<SessionView> = {}) {
 const answerButtons = () =>
   within(screen.getByRole('group', { name: 'Answer' }))
     .getAllByRole('button')
-    .map((b) => b.textContent?.trim());
+    .map((b) => b.textContent?.replace(/\s+/g, ' ').trim());
 
 describe('answer kinds', () => {
   test('choice: one button per choice plus Not sure and Declined; current choice is pressed', async () => {
@@ -44,7 +44,7 @@ describe('answer kinds', () => {
       current: { kind: 'choice', value: 'me' },
     });
     const { onanswer } = renderItem(item);
-    expect(answerButtons()).toEqual(['Mi jefe', 'Yo', 'Not sure', 'Declined to answer']);
+    expect(answerButtons()).toEqual(['Mi jefe', 'Yo', 'No estoy seguro(a) Not sure', 'Prefiero no responder Declined to answer']);
     expect(screen.getByRole('button', { name: 'Yo' }).getAttribute('aria-pressed')).toBe('true');
     expect(screen.getByRole('button', { name: 'Mi jefe' }).getAttribute('aria-pressed')).toBe('false');
     await fireEvent.click(screen.getByRole('button', { name: 'Mi jefe' }));
@@ -57,7 +57,7 @@ describe('answer kinds', () => {
       options: ['not-sure', 'declined'],
     });
     const { onanswer } = renderItem(item);
-    expect(answerButtons()).toEqual(['Submit', 'Not sure', 'Declined to answer']);
+    expect(answerButtons()).toEqual(['Submit', 'No estoy seguro(a) Not sure', 'Prefiero no responder Declined to answer']);
     const input = screen.getByLabelText(/Number/) as HTMLInputElement;
     expect(input.type).toBe('number');
     const submit = screen.getByRole('button', { name: 'Submit' }) as HTMLButtonElement;
@@ -76,7 +76,7 @@ describe('answer kinds', () => {
       options: ['declined'],
     });
     const { onanswer } = renderItem(item);
-    expect(answerButtons()).toEqual(['Submit', 'Declined to answer']);
+    expect(answerButtons()).toEqual(['Submit', 'Prefiero no responder Declined to answer']);
     const input = screen.getByLabelText('Short answer') as HTMLInputElement;
     expect(input.maxLength).toBe(200);
     await fireEvent.input(input, { target: { value: '  Houston  ' } });
@@ -100,7 +100,7 @@ describe('answer kinds', () => {
 
   test('yes-no without options from the backend still offers Not sure and Declined', () => {
     renderItem(makeItem({ options: [] }));
-    expect(answerButtons()).toEqual(['Yes', 'No', 'Not sure', 'Declined to answer']);
+    expect(answerButtons()).toEqual(['Sí Yes', 'No', 'No estoy seguro(a) Not sure', 'Prefiero no responder Declined to answer']);
   });
 
   test('stop is one tap; Back is disabled without history', async () => {
