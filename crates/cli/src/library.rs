@@ -109,3 +109,11 @@ pub fn load_library(root: &Path) -> Result<Library, Exit> {
     let srcs = sources(root)?;
     screening::load(&srcs).map_err(|p| report(&p))
 }
+
+/// A protocol by id, or exit 2 naming the ones there are.
+pub fn find_protocol<'a>(lib: &'a Library, id: &str) -> Result<&'a screening::Protocol, Exit> {
+    lib.protocol(id).ok_or_else(|| {
+        let known: Vec<&str> = lib.protocols.iter().map(|p| p.id.as_str()).collect();
+        Exit::new(2, format!("unknown protocol `{id}`; known: {}", known.join(", ")))
+    })
+}

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use screening::model::AnswerSpec;
 use screening::{run_case, Protocol};
 
-use crate::library::{load_library, report, sources_for};
+use crate::library::{find_protocol, load_library, report, sources_for};
 use crate::Exit;
 
 pub fn check(root: &Path, paths: &[PathBuf]) -> Result<u8, Exit> {
@@ -123,30 +123,20 @@ pub fn show_json(p: &Protocol) -> Value {
         })
         .collect();
     let action_ids = |v: &[usize]| v.iter().map(|a| p.actions[*a].id.clone()).collect::<Vec<_>>();
-    json!({
-        "id": p.id,
-        "version": p.version,
-        "title": p.title,
-        "summary": p.summary,
-        "population": p.population,
-        "languages": p.languages,
-        "content_hash": p.content_hash,
-        "sections": p.sections,
-        "items": items,
-        "stop_rules": p.stops.iter().map(|s| json!({"id": s.id, "when": s.when_src, "reason": s.reason, "actions": action_ids(&s.actions)})).collect::<Vec<_>>(),
-        "levels": p.levels,
-        "actions": p.actions,
-        "outcome_rules": p.outcomes.iter().map(|o| json!({"when": o.when_src, "level": p.levels[o.level].id, "actions": action_ids(&o.actions)})).collect::<Vec<_>>(),
-        "minor_rule": {"level": p.levels[p.minor_rule.level].id, "actions": action_ids(&p.minor_rule.actions)},
-    })
+    let mut v = summary(p);
+    v["sections"] = json!(p.sections);
+    v["items"] = json!(items);
+    v["stop_rules"] = json!(p.stops.iter().map(|s| json!({"id": s.id, "when": s.when_src, "reason": s.reason, "actions": action_ids(&s.actions)})).collect::<Vec<_>>());
+    v["levels"] = json!(p.levels);
+    v["actions"] = json!(p.actions);
+    v["outcome_rules"] = json!(p.outcomes.iter().map(|o| json!({"when": o.when_src, "level": p.levels[o.level].id, "actions": action_ids(&o.actions)})).collect::<Vec<_>>());
+    v["minor_rule"] = json!({"level": p.levels[p.minor_rule.level].id, "actions": action_ids(&p.minor_rule.actions)});
+    v
 }
 
 pub fn show(root: &Path, id: &str, as_json: bool) -> Result<u8, Exit> {
     let lib = load_library(root)?;
-    let Some(p) = lib.protocol(id) else {
-        let known: Vec<&str> = lib.protocols.iter().map(|p| p.id.as_str()).collect();
-        return Err(Exit::new(2, format!("unknown protocol `{id}`; known: {}", known.join(", "))));
-    };
+    let p = find_protocol(&lib, id)?;
     if as_json {
         println!("{}", serde_json::to_string_pretty(&show_json(p)).unwrap_or_default());
     } else {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use screening::{run_answer_map, RawAnswer};
 
-use crate::library::load_library;
+use crate::library::{find_protocol, load_library};
 use crate::Exit;
 
 #[derive(clap::Args)]
@@ -60,10 +60,7 @@ fn read_answers(path: &Path) -> Result<(Vec<(String, RawAnswer)>, Option<String>
 
 pub fn run(root: &Path, args: Args) -> Result<u8, Exit> {
     let lib = load_library(root)?;
-    let Some(p) = lib.protocol(&args.protocol) else {
-        let known: Vec<&str> = lib.protocols.iter().map(|p| p.id.as_str()).collect();
-        return Err(Exit::new(2, format!("unknown protocol `{}`; known: {}", args.protocol, known.join(", "))));
-    };
+    let p = find_protocol(&lib, &args.protocol)?;
     let policy = lib.policy(&args.policy);
     if policy.is_none() {
         return Err(Exit::new(2, format!("unknown policy `{}`", args.policy)));

@@ -120,17 +120,7 @@ pub(crate) fn compile(cx: &FileCtx, raw: RawCases, beside: Option<&str>, protoco
         if !proto.levels.iter().any(|l| l.id == *e.level.get_ref()) {
             out.push(cx.problem(e.level.span().start, format!("unknown level `{}`", e.level.get_ref()), None));
         }
-        let groups = e.groups.map(|gs| {
-            gs.iter()
-                .filter_map(|g| {
-                    let parsed = Group::parse(g.get_ref());
-                    if parsed.is_none() {
-                        out.push(cx.problem(g.span().start, format!("unknown indicator group `{}`", g.get_ref()), Some(Group::HINT.into())));
-                    }
-                    parsed
-                })
-                .collect()
-        });
+        let groups = e.groups.map(|gs| crate::load::compile_groups(cx, &gs, out));
         for id in e.declined.iter().flatten() {
             if proto.item(id).is_none() {
                 out.push(cx.problem(at, format!("case `{}`: expect.declined names unknown item `{id}`", c.name.get_ref()), None));

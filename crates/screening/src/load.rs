@@ -811,7 +811,7 @@ fn compile_protocol(
     Some(protocol)
 }
 
-fn compile_groups(cx: &FileCtx, groups: &[S<String>], out: &mut Vec<Problem>) -> Vec<Group> {
+pub(crate) fn compile_groups(cx: &FileCtx, groups: &[S<String>], out: &mut Vec<Problem>) -> Vec<Group> {
     groups
         .iter()
         .filter_map(|g| {
