@@ -37,10 +37,9 @@ export const PERSON_TOKEN_LABELS: Record<string, Record<string, string>> = {
   },
 };
 
-/** The person's word for an answer, when it differs from the officer's label. */
+/** The person's word for an answer in their language, if we have one. */
 export function personLabel(token: string, language: string): string | null {
-  const word = PERSON_TOKEN_LABELS[language]?.[token];
-  return word && word !== TOKEN_LABELS[token] ? word : null;
+  return PERSON_TOKEN_LABELS[language]?.[token] ?? null;
 }
 
 export const GROUPS: { id: IndicatorGroup; title: string }[] = [
