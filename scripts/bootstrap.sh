@@ -8,6 +8,7 @@ APT_PACKAGES=(
   build-essential pkg-config file libssl-dev
   libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev
   webkit2gtk-driver xvfb xauth dbus dbus-x11 age
+  sqlite3 python3-venv
 )
 
 missing=()
@@ -32,6 +33,14 @@ fi
 if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "bootstrap: cargo install tauri-driver"
   cargo install tauri-driver --version '^2' --locked
+fi
+
+# An independent SQLCipher client (Python sqlcipher3, from PyPI) for the vault's interop test.
+VENV=target/tools/sqlcipher-venv
+if ! "$VENV/bin/python" -c "import sqlcipher3" >/dev/null 2>&1; then
+  echo "bootstrap: sqlcipher3 in $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "sqlcipher3==0.6.4"
 fi
 
 # UI dependencies, from the lock file; skipped when node_modules matches the lock.

@@ -1,0 +1,291 @@
+//! Drafts (an append-only answer log, each event committed before it may show as saved) and
+//! sealed records (immutable, signed with the device key, queued in the outbox in the same
+//! transaction as their audit event).
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use ring::signature::{KeyPair, UnparsedPublicKey, ED25519};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use screening::{Event, ItemKind, Policy, Protocol, Session};
+
+use crate::{audit, sql, Vault, VaultError};
+
+pub const RECORD_FORMAT: &str = "fieldscreen-record/1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftSummary {
+    pub id: String,
+    pub protocol_id: String,
+    pub protocol_version: String,
+    pub language: String,
+    pub started_at: String,
+    pub events: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProtocolRef {
+    pub id: String,
+    pub version: String,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemAnswer {
+    pub item: String,
+    pub answer: screening::Answer,
+}
+
+/// What a sealed record holds. Serialized once, signed as those bytes, stored as those bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordBody {
+    pub format: String,
+    pub id: String,
+    pub amends: Option<String>,
+    pub protocol: ProtocolRef,
+    pub language: String,
+    pub answers: Vec<ItemAnswer>,
+    pub observations: Vec<ItemAnswer>,
+    pub outcome: serde_json::Value,
+    pub officer_id: String,
+    pub device_id: String,
+    pub started_at: String,
+    pub finalized_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordSummary {
+    pub id: String,
+    pub protocol_id: String,
+    pub created_at: String,
+    pub amends: Option<String>,
+    pub level: String,
+    pub synced: bool,
+    pub queued: bool,
+}
+
+impl Vault {
+    /// Opens a draft for a screening (audited as `create`).
+    pub fn create_draft(&self, p: &Protocol, language: &str, amends: Option<&str>, now: DateTime<Utc>) -> Result<String, VaultError> {
+        if !p.languages.iter().any(|l| l == language) {
+            return Err(VaultError::Invalid(format!("protocol `{}` has no `{language}`", p.id)));
+        }
+        if let Some(a) = amends {
+            self.record_body(a)?;
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let tx = self.conn().unchecked_transaction().map_err(sql)?;
+        tx.execute(
+            "INSERT INTO drafts (id, protocol_id, protocol_version, content_hash, language, started_at, amends) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, p.id, p.version, p.content_hash, language, now.to_rfc3339(), amends],
+        )
+        .map_err(sql)?;
+        audit::append(&tx, "create", Some(&id), now)?;
+        tx.commit().map_err(sql)?;
+        Ok(id)
+    }
+
+    /// Appends one event to a draft and commits it (WAL, synchronous=FULL): when this returns,
+    /// the event is durable and the UI may say it is saved. The event must apply to the session.
+    pub fn append(&self, draft: &str, protocol: &Arc<Protocol>, event: &Event, now: DateTime<Utc>) -> Result<u64, VaultError> {
+        let (sealed, pid): (Option<String>, String) = self
+            .conn()
+            .query_row("SELECT record_id, protocol_id FROM drafts WHERE id = ?1", [draft], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(sql)?
+            .ok_or_else(|| VaultError::NotFound(format!("no draft `{draft}`")))?;
+        if sealed.is_some() {
+            return Err(VaultError::Invalid(format!("draft `{draft}` is sealed; amend its record instead")));
+        }
+        if pid != protocol.id {
+            return Err(VaultError::Invalid(format!("draft `{draft}` is for protocol `{pid}`, not `{}`", protocol.id)));
+        }
+        let mut session = Session::replay(protocol.clone(), &self.draft_events(draft)?).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        session.apply(event.clone()).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        let json = serde_json::to_string(event).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        let tx = self.conn().unchecked_transaction().map_err(sql)?;
+        let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM draft_events WHERE draft_id = ?1", [draft], |r| r.get(0)).map_err(sql)?;
+        tx.execute("INSERT INTO draft_events (draft_id, seq, at, event) VALUES (?1, ?2, ?3, ?4)", params![draft, seq, now.to_rfc3339(), json])
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(seq as u64)
+    }
+
+    pub fn draft_events(&self, draft: &str) -> Result<Vec<Event>, VaultError> {
+        let mut st = self.conn().prepare("SELECT event FROM draft_events WHERE draft_id = ?1 ORDER BY seq").map_err(sql)?;
+        let rows = st.query_map([draft], |r| r.get::<_, String>(0)).map_err(sql)?;
+        rows.map(|r| {
+            let s = r.map_err(sql)?;
+            serde_json::from_str(&s).map_err(|e| VaultError::Damaged(format!("draft event: {e}")))
+        })
+        .collect()
+    }
+
+    /// Drafts not yet sealed, to resume.
+    pub fn drafts(&self) -> Result<Vec<DraftSummary>, VaultError> {
+        let mut st = self
+            .conn()
+            .prepare(
+                "SELECT d.id, d.protocol_id, d.protocol_version, d.language, d.started_at, (SELECT count(*) FROM draft_events e WHERE e.draft_id = d.id)
+                 FROM drafts d WHERE d.record_id IS NULL ORDER BY d.started_at",
+            )
+            .map_err(sql)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(DraftSummary { id: r.get(0)?, protocol_id: r.get(1)?, protocol_version: r.get(2)?, language: r.get(3)?, started_at: r.get(4)?, events: r.get(5)? })
+            })
+            .map_err(sql)?;
+        rows.collect::<Result<_, _>>().map_err(sql)
+    }
+
+    /// Seals a draft into a signed, immutable record; the record, its audit event (`finalize`, or
+    /// `amend` when it amends another) and its outbox row go in one transaction.
+    pub fn finalize(&self, draft: &str, protocol: &Arc<Protocol>, policy: Option<&Policy>, now: DateTime<Utc>) -> Result<String, VaultError> {
+        let (pid, version, hash, language, started, amends, sealed): (String, String, String, String, String, Option<String>, Option<String>) = self
+            .conn()
+            .query_row(
+                "SELECT protocol_id, protocol_version, content_hash, language, started_at, amends, record_id FROM drafts WHERE id = ?1",
+                [draft],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            )
+            .optional()
+            .map_err(sql)?
+            .ok_or_else(|| VaultError::NotFound(format!("no draft `{draft}`")))?;
+        if let Some(r) = sealed {
+            return Err(VaultError::Invalid(format!("draft `{draft}` is already sealed as record `{r}`")));
+        }
+        if pid != protocol.id || version != protocol.version || hash != protocol.content_hash {
+            return Err(VaultError::Invalid(format!(
+                "draft `{draft}` was taken with {pid} {version} ({}), not the protocol given",
+                &hash[..12.min(hash.len())]
+            )));
+        }
+        let session = Session::replay(protocol.clone(), &self.draft_events(draft)?).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        let outcome = serde_json::to_value(session.outcome(policy)).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        let mut answers = Vec::new();
+        let mut observations = Vec::new();
+        for it in &protocol.items {
+            if let Some(a) = session.answer_of(&it.id) {
+                let entry = ItemAnswer { item: it.id.clone(), answer: a.clone() };
+                if it.kind == ItemKind::Observation {
+                    observations.push(entry)
+                } else {
+                    answers.push(entry)
+                }
+            }
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let body = RecordBody {
+            format: RECORD_FORMAT.into(),
+            id: id.clone(),
+            amends: amends.clone(),
+            protocol: ProtocolRef { id: pid, version, content_hash: hash },
+            language,
+            answers,
+            observations,
+            outcome,
+            officer_id: self.officer_id().to_string(),
+            device_id: self.device_id().to_string(),
+            started_at: started,
+            finalized_at: now.to_rfc3339(),
+        };
+        let bytes = serde_json::to_string(&body).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        let sig = self.signing_key()?.sign(bytes.as_bytes());
+        let tx = self.conn().unchecked_transaction().map_err(sql)?;
+        tx.execute(
+            "INSERT INTO records (id, draft_id, body, signature, created_at, amends) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, draft, bytes, B64.encode(sig.as_ref()), now.to_rfc3339(), amends],
+        )
+        .map_err(sql)?;
+        tx.execute("UPDATE drafts SET record_id = ?1 WHERE id = ?2", params![id, draft]).map_err(sql)?;
+        tx.execute("INSERT INTO outbox (record_id, queued_at) VALUES (?1, ?2)", params![id, now.to_rfc3339()]).map_err(sql)?;
+        audit::append(&tx, if amends.is_some() { "amend" } else { "finalize" }, Some(&id), now)?;
+        tx.commit().map_err(sql)?;
+        Ok(id)
+    }
+
+    fn record_body(&self, id: &str) -> Result<(String, String), VaultError> {
+        self.conn()
+            .query_row("SELECT body, signature FROM records WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(sql)?
+            .ok_or_else(|| VaultError::NotFound(format!("no record `{id}`")))
+    }
+
+    /// A sealed record, its signature checked (audited as `view`).
+    pub fn record(&self, id: &str, now: DateTime<Utc>) -> Result<RecordBody, VaultError> {
+        let (body, sig) = self.record_body(id)?;
+        self.check_signature(&body, &sig)?;
+        self.audit("view", Some(id), now)?;
+        serde_json::from_str(&body).map_err(|e| VaultError::Damaged(format!("record `{id}`: {e}")))
+    }
+
+    fn check_signature(&self, body: &str, sig: &str) -> Result<(), VaultError> {
+        let public = self.signing_key()?.public_key().as_ref().to_vec();
+        let sig = B64.decode(sig).map_err(|_| VaultError::Damaged("a record signature is malformed".into()))?;
+        UnparsedPublicKey::new(&ED25519, public)
+            .verify(body.as_bytes(), &sig)
+            .map_err(|_| VaultError::Damaged("a record's signature does not match its contents".into()))
+    }
+
+    /// Every sealed record, newest last, with its sync state.
+    pub fn records(&self) -> Result<Vec<RecordSummary>, VaultError> {
+        let mut st = self
+            .conn()
+            .prepare(
+                "SELECT r.id, r.body, r.created_at, r.amends, r.synced_at IS NOT NULL, EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = r.id)
+                 FROM records r ORDER BY r.created_at, r.id",
+            )
+            .map_err(sql)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .map_err(sql)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, body, created_at, amends, synced, queued) = row.map_err(sql)?;
+            let b: RecordBody = serde_json::from_str(&body).map_err(|e| VaultError::Damaged(format!("record `{id}`: {e}")))?;
+            let level = b.outcome["level"]["id"].as_str().unwrap_or_default().to_string();
+            out.push(RecordSummary { id, protocol_id: b.protocol.id, created_at, amends, level, synced, queued });
+        }
+        Ok(out)
+    }
+
+    /// Checks every record's signature; returns how many hold.
+    pub fn verify_records(&self) -> Result<usize, VaultError> {
+        let mut st = self.conn().prepare("SELECT id, body, signature FROM records").map_err(sql)?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))).map_err(sql)?;
+        let mut n = 0;
+        for row in rows {
+            let (id, body, sig) = row.map_err(sql)?;
+            self.check_signature(&body, &sig).map_err(|_| VaultError::Damaged(format!("record `{id}`: signature does not match")))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Record ids waiting to be sent, oldest first.
+    pub fn outbox(&self) -> Result<Vec<String>, VaultError> {
+        let mut st = self.conn().prepare("SELECT record_id FROM outbox ORDER BY queued_at, record_id").map_err(sql)?;
+        let rows = st.query_map([], |r| r.get(0)).map_err(sql)?;
+        rows.collect::<Result<_, _>>().map_err(sql)
+    }
+
+    /// The hub acknowledged a record: it leaves the outbox and is marked synced.
+    pub fn mark_synced(&self, record: &str, now: DateTime<Utc>) -> Result<(), VaultError> {
+        let tx = self.conn().unchecked_transaction().map_err(sql)?;
+        let n = tx.execute("UPDATE records SET synced_at = ?1 WHERE id = ?2 AND synced_at IS NULL", params![now.to_rfc3339(), record]).map_err(sql)?;
+        if n == 0 {
+            return Err(VaultError::NotFound(format!("no unsynced record `{record}`")));
+        }
+        tx.execute("DELETE FROM outbox WHERE record_id = ?1", [record]).map_err(sql)?;
+        tx.commit().map_err(sql)
+    }
+
+    pub fn audit_events(&self) -> Result<Vec<audit::Event>, VaultError> {
+        audit::events(self.conn())
+    }
+}
