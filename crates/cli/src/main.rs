@@ -1,8 +1,10 @@
-//! `fieldscreen`: protocol check and test, headless screening, language check.
+//! `fieldscreen`: protocol check and test, headless screening, language check, device vault.
 //!
-//! Exit codes: 0 all good; 1 problems found (invalid content, failed cases, flagged language);
-//! 2 bad input on the command line or in an answers file.
+//! Exit codes: 0 all good; 1 problems found (invalid content, failed cases, flagged language, a
+//! damaged vault); 2 bad input on the command line or in an answers file; 3 the vault did not
+//! unlock (wrong secret, delay, lockout, wiped).
 
+mod device;
 mod library;
 mod protocol;
 mod screen;
@@ -37,6 +39,11 @@ enum Command {
     Language {
         #[command(subcommand)]
         command: LanguageCmd,
+    },
+    /// The encrypted vault on this device: init, list, verify, passwd, wipe.
+    Device {
+        #[command(subcommand)]
+        command: device::DeviceCmd,
     },
 }
 
@@ -103,6 +110,7 @@ fn main() -> ExitCode {
         },
         Command::Screen(args) => screen::run(&root, args),
         Command::Language { command: LanguageCmd::Check { file, lang, json } } => language_check(&root, &file, &lang, json),
+        Command::Device { command } => device::run(&root, command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

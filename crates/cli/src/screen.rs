@@ -1,4 +1,4 @@
-//! `fieldscreen screen`: a headless screening from an answers file.
+//! `fieldscreen screen`: a headless screening from an answers file, optionally sealed into the vault.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -6,7 +6,7 @@ use std::sync::Arc;
 use screening::{run_answer_map, RawAnswer};
 
 use crate::library::{find_protocol, load_library};
-use crate::Exit;
+use crate::{device, Exit};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,6 +21,12 @@ pub struct Args {
     policy: String,
     #[arg(long)]
     json: bool,
+    /// Seal the screening as a record in the vault (`--data-dir`).
+    #[arg(long, requires = "data_dir")]
+    save: bool,
+    /// The vault's folder, for `--save`.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 /// Reads the answers file: item id -> answer, plus an optional `stop_after`.
@@ -66,12 +72,20 @@ pub fn run(root: &Path, args: Args) -> Result<u8, Exit> {
         return Err(Exit::new(2, format!("unknown policy `{}`", args.policy)));
     }
     let (answers, stop_after) = read_answers(&args.answers)?;
-    let run = run_answer_map(Arc::new(p.clone()), &answers, stop_after.as_deref()).map_err(|errs| Exit::new(2, errs.join("\n")))?;
+    let protocol = Arc::new(p.clone());
+    let run = run_answer_map(protocol.clone(), &answers, stop_after.as_deref()).map_err(|errs| Exit::new(2, errs.join("\n")))?;
     let outcome = run.session.outcome(policy);
+    let record_id = match (&args.data_dir, args.save) {
+        (Some(dir), true) => Some(device::save(dir, &protocol, run.session.log(), policy)?),
+        _ => None,
+    };
     if args.json {
         let mut v = serde_json::to_value(&outcome).map_err(|e| Exit::new(2, e.to_string()))?;
         v["not_shown"] = serde_json::json!(run.not_shown);
         v["not_asked"] = serde_json::json!(run.not_asked);
+        if let Some(id) = &record_id {
+            v["record_id"] = serde_json::json!(id);
+        }
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         println!("{} {}: {}", p.id, p.version, outcome.level.title);
@@ -97,6 +111,9 @@ pub fn run(root: &Path, args: Args) -> Result<u8, Exit> {
         }
         if let Some(g) = &outcome.non_arrest_guidance {
             println!("  Non-arrest guidance: {g}");
+        }
+        if let Some(id) = &record_id {
+            println!("saved record {id}");
         }
     }
     Ok(0)

@@ -279,3 +279,179 @@ fn protocols_folder_comes_from_the_flag_or_the_environment() {
     assert_eq!(code(&o), 2);
     assert!(err(&o).contains("does not exist"));
 }
+
+const SECRET: &str = "river lantern copper";
+
+/// `fieldscreen device ...` (or any command) with the vault secret in the environment.
+fn with_secret(args: &[&str], secret: &str) -> Output {
+    run_env(args, None, &[("FIELDSCREEN_SECRET", secret)])
+}
+
+/// A fresh vault in `<tmp>/vault`; returns its path as a string.
+fn init_vault(tmp: &Path) -> String {
+    let dir = tmp.join("vault").to_str().unwrap().to_string();
+    let o = with_secret(&["device", "init", "--data-dir", &dir, "--officer", "4471"], SECRET);
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    dir
+}
+
+fn adult_answers(dir: &Path) -> PathBuf {
+    write(
+        dir,
+        "a.json",
+        r#"{"in-danger": "no", "needs-medical": "no", "documents-held": "seen", "consent": "yes",
+            "under-18": "no", "works-for-someone": "yes", "papers-kept": "declined",
+            "legal-threats": "yes", "afraid-to-leave": "not-sure", "hurt-or-threatened": "no",
+            "traded-sex": "no", "growing-debt": "no"}"#,
+    )
+}
+
+fn assert_no_panic(o: &Output) {
+    assert!(!err(o).contains("panicked") && !err(o).contains("backtrace"), "{}", err(o));
+}
+
+#[test]
+fn device_init_then_screen_save_list_and_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let d = dir.to_str().unwrap();
+    let o = with_secret(&["device", "init", "--data-dir", d, "--officer", "4471", "--policy", "default"], SECRET);
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    for needle in ["device ", "officer     4471", "public key "] {
+        assert!(out(&o).contains(needle), "{needle}: {}", out(&o));
+    }
+    let o = with_secret(&["device", "init", "--data-dir", d, "--officer", "4471"], SECRET);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).contains("already exists"), "{}", err(&o));
+
+    let answers = adult_answers(tmp.path());
+    let o = with_secret(&["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--json", "--save", "--data-dir", d], SECRET);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let screened = json(&o);
+    let record_id = screened["record_id"].as_str().expect("record_id in the JSON output").to_string();
+
+    let o = with_secret(&["device", "list", "--data-dir", d, "--json"], SECRET);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let v = json(&o);
+    let records = v["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "{v}");
+    let r = &records[0];
+    assert_eq!(r["id"], record_id.as_str());
+    assert_eq!(r["protocol_id"], "adult-roadside");
+    assert_eq!(r["level"], screened["level"]["id"]);
+    assert_eq!(r["queued"], true);
+    assert_eq!(r["synced"], false);
+    assert_eq!(v["drafts"], serde_json::json!([]), "the draft was sealed");
+
+    let o = with_secret(&["device", "verify", "--data-dir", d], SECRET);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert!(out(&o).starts_with("ok: ") && out(&o).contains(" audit events, 1 records"), "{}", out(&o));
+}
+
+#[test]
+fn screen_save_needs_a_data_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let answers = adult_answers(tmp.path());
+    let o = with_secret(&["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--save"], SECRET);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).contains("--data-dir"), "{}", err(&o));
+}
+
+#[test]
+fn device_wrong_secret_or_no_vault_exits_without_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = init_vault(tmp.path());
+    let o = with_secret(&["device", "list", "--data-dir", &d], "river lantern cobber");
+    assert_eq!(code(&o), 3, "{}{}", out(&o), err(&o));
+    assert!(err(&o).contains("not correct"), "{}", err(&o));
+    assert_no_panic(&o);
+
+    let none = tmp.path().join("elsewhere");
+    let o = with_secret(&["device", "list", "--data-dir", none.to_str().unwrap()], SECRET);
+    assert_eq!(code(&o), 2, "{}", err(&o));
+    assert!(err(&o).contains("device init"), "{}", err(&o));
+    assert_no_panic(&o);
+}
+
+#[test]
+fn device_init_refuses_a_short_secret_naming_the_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let o = with_secret(&["device", "init", "--data-dir", dir.to_str().unwrap(), "--officer", "4471"], "copper");
+    assert_eq!(code(&o), 2, "{}", err(&o));
+    assert!(err(&o).contains("at least 10"), "{}", err(&o));
+    assert!(!dir.join("key.json").exists(), "no vault is made");
+}
+
+#[test]
+fn device_passwd_changes_the_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = init_vault(tmp.path());
+    let new = "harbor violet anchor";
+    let passwd = |new: &str| run_env(&["device", "passwd", "--data-dir", &d], None, &[("FIELDSCREEN_SECRET", SECRET), ("FIELDSCREEN_NEW_SECRET", new)]);
+
+    let o = passwd("short");
+    assert_eq!(code(&o), 2, "{}", err(&o));
+    assert!(err(&o).contains("at least 10"), "{}", err(&o));
+
+    let o = passwd(new);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let o = with_secret(&["device", "list", "--data-dir", &d], new);
+    assert_eq!(code(&o), 0, "the new secret unlocks: {}", err(&o));
+    let o = with_secret(&["device", "list", "--data-dir", &d], SECRET);
+    assert_eq!(code(&o), 3, "the old one does not: {}", err(&o));
+    assert!(err(&o).contains("not correct"), "{}", err(&o));
+}
+
+#[test]
+fn device_wipe_asks_unless_yes_then_the_vault_is_gone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = init_vault(tmp.path());
+    let o = run(&["device", "wipe", "--data-dir", &d], None);
+    assert_eq!(code(&o), 2, "no terminal and no --yes: {}", err(&o));
+    assert!(err(&o).contains("--yes"), "{}", err(&o));
+    assert!(Path::new(&d).join("key.json").exists());
+
+    let o = run(&["device", "wipe", "--data-dir", &d, "--yes"], None);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert!(out(&o).contains("key.json") && out(&o).contains("vault.db"), "{}", out(&o));
+    assert!(!Path::new(&d).join("key.json").exists() && !Path::new(&d).join("vault.db").exists());
+
+    let o = with_secret(&["device", "list", "--data-dir", &d], SECRET);
+    assert_eq!(code(&o), 3, "{}", err(&o));
+    assert!(err(&o).contains("destroyed"), "{}", err(&o));
+    assert_no_panic(&o);
+}
+
+#[test]
+fn device_verify_reports_a_damaged_vault_and_keeps_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = init_vault(tmp.path());
+    let answers = adult_answers(tmp.path());
+    let o = with_secret(&["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--json", "--save", "--data-dir", &d], SECRET);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let o = with_secret(&["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--save", "--data-dir", &d], SECRET);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert!(out(&o).lines().last().unwrap_or_default().starts_with("saved record "), "{}", out(&o));
+
+    // One flipped bit in a page unlock reads (3), and in one only the integrity check reads (6).
+    for page in [2u64, 5] {
+        let copy = tmp.path().join(format!("damaged-{page}"));
+        std::fs::create_dir_all(&copy).unwrap();
+        for f in ["key.json", "unlock-guard.json", "vault.db"] {
+            std::fs::copy(Path::new(&d).join(f), copy.join(f)).unwrap();
+        }
+        let db = copy.join("vault.db");
+        let mut bytes = std::fs::read(&db).unwrap();
+        let at = (4096 * page + 100) as usize;
+        assert!(bytes.len() > at + 4096, "vault.db is only {} bytes", bytes.len());
+        bytes[at] ^= 0x01;
+        std::fs::write(&db, bytes).unwrap();
+
+        let o = with_secret(&["device", "verify", "--data-dir", copy.to_str().unwrap()], SECRET);
+        assert_eq!(code(&o), 1, "page {}: {}{}", page + 1, out(&o), err(&o));
+        assert!(err(&o).contains("damaged"), "{}", err(&o));
+        assert_no_panic(&o);
+        assert!(db.exists(), "the damaged file is kept for recovery");
+    }
+}

@@ -98,6 +98,8 @@ pub fn open(dir: &Path, dek: &Dek, create: bool) -> Result<Connection, VaultErro
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(&path, flags).map_err(sql)?;
+    // Damage is reported through our errors; SQLCipher's own log lines would only add noise.
+    let _ = conn.pragma_update(None, "cipher_log_level", "NONE");
     // The raw key goes in as a bound string value, never spliced into SQL text.
     conn.pragma_update(None, "key", dek.sqlcipher_literal().as_str()).map_err(sql)?;
     let cipher: String = conn

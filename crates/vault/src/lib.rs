@@ -37,7 +37,7 @@ pub enum VaultError {
     LockedOut(String),
     #[error("wait {0} before the next attempt")]
     Delayed(String),
-    #[error("the data key was destroyed after too many failed attempts")]
+    #[error("this vault was crypto-wiped: its data key is destroyed and its records cannot be read")]
     Wiped,
     #[error("{0}")]
     Policy(String),
@@ -120,10 +120,10 @@ pub struct Vault {
 
 fn fmt_duration(d: chrono::Duration) -> String {
     let s = d.num_seconds().max(1);
-    if s >= 120 {
-        format!("{} minutes", (s + 59) / 60)
-    } else {
-        format!("{s} seconds")
+    match s {
+        1 => "1 second".into(),
+        2..=119 => format!("{s} seconds"),
+        _ => format!("{} minutes", (s + 59) / 60),
     }
 }
 
@@ -150,6 +150,9 @@ impl Vault {
         }
         if opts.officer_id.trim().is_empty() {
             return Err(VaultError::Invalid("an officer id is required".into()));
+        }
+        if let Some(r) = opts.recovery_recipient {
+            r.parse::<age::x25519::Recipient>().map_err(|e| VaultError::Policy(format!("`{r}` is not an age recipient: {e}")))?;
         }
         std::fs::create_dir_all(dir).map_err(|e| VaultError::Io(format!("creating {}: {e}", dir.display())))?;
         let lock = take_lock(dir)?;

@@ -1,0 +1,212 @@
+//! `fieldscreen device`: the officer's encrypted vault on this device, and saving a headless
+//! screening into it.
+//!
+//! The secret comes from `FIELDSCREEN_SECRET` (and `FIELDSCREEN_NEW_SECRET` for `passwd`) when
+//! set, else from the terminal without echo.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::Utc;
+use screening::{Event, Policy, Protocol};
+use vault::{CreateOptions, UnlockPolicy, Vault, VaultError};
+
+use crate::library::load_library;
+use crate::Exit;
+
+#[derive(clap::Args)]
+pub struct DataDir {
+    /// The vault's folder.
+    #[arg(long, value_name = "DIR")]
+    data_dir: PathBuf,
+}
+
+#[derive(clap::Subcommand)]
+pub enum DeviceCmd {
+    /// Create the vault: data key, device identity, encrypted database.
+    Init {
+        #[command(flatten)]
+        dir: DataDir,
+        /// The officer's id, written into every record.
+        #[arg(long)]
+        officer: String,
+        /// The unit custodian's age recipient, for a recovery wrap of the data key.
+        #[arg(long, value_name = "AGE1...")]
+        recovery: Option<String>,
+        /// Agency policy id (checked against the content library).
+        #[arg(long, value_name = "ID")]
+        policy: Option<String>,
+    },
+    /// List sealed records and open drafts.
+    List {
+        #[command(flatten)]
+        dir: DataDir,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the database (SQLCipher page HMACs, SQLite), the audit chain and record signatures.
+    Verify {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Change the secret that unlocks the vault.
+    Passwd {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Crypto-wipe: destroy the data key, then the database. Cannot be undone.
+    Wipe {
+        #[command(flatten)]
+        dir: DataDir,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+pub fn run(root: &Path, cmd: DeviceCmd) -> Result<u8, Exit> {
+    match cmd {
+        DeviceCmd::Init { dir, officer, recovery, policy } => init(root, &dir.data_dir, &officer, recovery.as_deref(), policy.as_deref()),
+        DeviceCmd::List { dir, json } => list(&dir.data_dir, json),
+        DeviceCmd::Verify { dir } => verify(&dir.data_dir),
+        DeviceCmd::Passwd { dir } => passwd(&dir.data_dir),
+        DeviceCmd::Wipe { dir, yes } => wipe(&dir.data_dir, yes),
+    }
+}
+
+/// The one place vault errors become exit codes: 3 the vault stays locked (wrong secret, delay,
+/// lockout, wiped); 1 the vault is damaged; 2 everything else (no vault, busy, policy, input).
+pub fn vault_exit(e: VaultError) -> Exit {
+    let code = match e {
+        VaultError::WrongSecret | VaultError::LockedOut(_) | VaultError::Delayed(_) | VaultError::Wiped => 3,
+        VaultError::Damaged(_) | VaultError::Plaintext(_) | VaultError::KeyFile(_) => 1,
+        _ => 2,
+    };
+    Exit::new(code, e.to_string())
+}
+
+/// The agency policy files carry no unlock settings yet, so every command uses the defaults.
+fn unlock_policy() -> UnlockPolicy {
+    UnlockPolicy::default()
+}
+
+/// A secret from `var`, else asked on the terminal (twice when `confirm`).
+fn secret(var: &str, prompt: &str, confirm: bool) -> Result<String, Exit> {
+    if let Ok(s) = std::env::var(var) {
+        return Ok(s);
+    }
+    let ask = |p: &str| rpassword::prompt_password(p).map_err(|e| Exit::new(2, format!("cannot ask for the secret on a terminal ({e}); set {var}")));
+    let s = ask(&format!("{prompt}: "))?;
+    if confirm && ask(&format!("{prompt} again: "))? != s {
+        return Err(Exit::new(2, "the two entries do not match"));
+    }
+    Ok(s)
+}
+
+fn unlock(dir: &Path) -> Result<Vault, Exit> {
+    let s = secret("FIELDSCREEN_SECRET", "Secret", false)?;
+    Vault::unlock(dir, &s, &unlock_policy(), Utc::now()).map_err(vault_exit)
+}
+
+fn has_vault(dir: &Path) -> bool {
+    dir.join(vault::keys::KEY_FILE).exists() || dir.join(vault::db::DB_FILE).exists()
+}
+
+fn init(root: &Path, dir: &Path, officer: &str, recovery: Option<&str>, policy: Option<&str>) -> Result<u8, Exit> {
+    if let Some(id) = policy {
+        if load_library(root)?.policy(id).is_none() {
+            return Err(Exit::new(2, format!("unknown policy `{id}`")));
+        }
+    }
+    // Checked again by Vault::create; here so that nobody types a secret twice for nothing.
+    if has_vault(dir) {
+        return Err(vault_exit(VaultError::AlreadyExists(dir.display().to_string())));
+    }
+    let s = secret("FIELDSCREEN_SECRET", "New secret", true)?;
+    let opts = CreateOptions { officer_id: officer, recovery_recipient: recovery, iterations: vault::MIN_ITERATIONS };
+    let v = Vault::create(dir, &s, &opts, &unlock_policy(), Utc::now()).map_err(vault_exit)?;
+    println!("created a vault in {}", dir.display());
+    println!("device      {}", v.device_id());
+    println!("officer     {}", v.officer_id());
+    println!("public key  {}", v.device_public_key().map_err(vault_exit)?);
+    if let Some(r) = recovery {
+        println!("recovery    {r}");
+    }
+    Ok(0)
+}
+
+fn list(dir: &Path, json: bool) -> Result<u8, Exit> {
+    let v = unlock(dir)?;
+    let records = v.records().map_err(vault_exit)?;
+    let drafts = v.drafts().map_err(vault_exit)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "records": records, "drafts": drafts })).unwrap_or_default());
+        return Ok(0);
+    }
+    for r in &records {
+        let state = if r.synced { "synced" } else if r.queued { "queued" } else { "local" };
+        let amends = r.amends.as_deref().map(|a| format!("  amends {a}")).unwrap_or_default();
+        println!("{}  {}  {}  {}  {state}{amends}", r.id, r.protocol_id, r.created_at, r.level);
+    }
+    for d in &drafts {
+        println!("{}  {} {}  {}  draft started {}, {} events", d.id, d.protocol_id, d.protocol_version, d.language, d.started_at, d.events);
+    }
+    if records.is_empty() && drafts.is_empty() {
+        eprintln!("no records or drafts");
+    }
+    Ok(0)
+}
+
+fn verify(dir: &Path) -> Result<u8, Exit> {
+    let v = unlock(dir)?;
+    let events = v.verify().map_err(vault_exit)?;
+    let records = v.verify_records().map_err(vault_exit)?;
+    println!("ok: {events} audit events, {records} records");
+    Ok(0)
+}
+
+fn passwd(dir: &Path) -> Result<u8, Exit> {
+    let old = secret("FIELDSCREEN_SECRET", "Current secret", false)?;
+    let policy = unlock_policy();
+    let v = Vault::unlock(dir, &old, &policy, Utc::now()).map_err(vault_exit)?;
+    let new = secret("FIELDSCREEN_NEW_SECRET", "New secret", true)?;
+    v.change_secret(&old, &new, &policy, Utc::now()).map_err(vault_exit)?;
+    println!("the secret is changed");
+    Ok(0)
+}
+
+fn wipe(dir: &Path, yes: bool) -> Result<u8, Exit> {
+    if !has_vault(dir) {
+        return Err(vault_exit(VaultError::NotInitialized(dir.display().to_string())));
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Exit::new(2, "not on a terminal: pass --yes to wipe without confirmation"));
+        }
+        eprint!("This destroys every record in {} for good. Type `wipe` to go on: ", dir.display());
+        std::io::stderr().flush().ok();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| Exit::new(2, format!("reading the confirmation: {e}")))?;
+        if line.trim() != "wipe" {
+            return Err(Exit::new(2, "not wiped"));
+        }
+    }
+    let present: Vec<&str> = [vault::keys::KEY_FILE, vault::guard::GUARD_FILE, vault::db::DB_FILE, "vault.db-wal", "vault.db-shm"]
+        .into_iter()
+        .filter(|f| dir.join(f).exists())
+        .collect();
+    vault::wipe(dir).map_err(vault_exit)?;
+    println!("wiped {}: the data key is destroyed; deleted {}", dir.display(), present.join(", "));
+    Ok(0)
+}
+
+/// Saves a screening as a sealed record: a draft, every event of its log in order, then sealed.
+pub fn save(dir: &Path, protocol: &Arc<Protocol>, log: &[Event], policy: Option<&Policy>) -> Result<String, Exit> {
+    let v = unlock(dir)?;
+    let draft = v.create_draft(protocol, "en", None, Utc::now()).map_err(vault_exit)?;
+    for event in log {
+        v.append(&draft, protocol, event, Utc::now()).map_err(vault_exit)?;
+    }
+    v.finalize(&draft, protocol, policy, Utc::now()).map_err(vault_exit)
+}
