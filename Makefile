@@ -25,8 +25,8 @@ ui-test: bootstrap
 
 rust-test:
 	$(CARGO) test --workspace --exclude fieldscreen-app
-	# Benchmarks run once each in test mode so they cannot rot.
-	$(CARGO) test -p screening --benches
+	# Benchmarks run once each, with tiny sizes, so they cannot rot.
+	$(CARGO) test -p screening -p vault --benches
 
 protocols:
 	$(CARGO) run -q -p fieldscreen-cli -- protocol check
@@ -42,9 +42,11 @@ app: ui
 e2e: bootstrap app
 	bash scripts/e2e.sh
 
-## Criterion benchmarks of the screening crate (load+validate, one engine step at 300 items).
+## Benchmarks: the screening crate (criterion: load+validate, one engine step at 300 items) and
+## the vault (unlock with its KDF, answer commit p50/p99, SQLCipher against plain SQLite).
 bench:
 	$(CARGO) bench -p screening
+	$(CARGO) bench -p vault --bench vault
 
 ## Screenshots of the real window under Xvfb, into docs/screenshots/.
 screenshots: bootstrap app

@@ -68,9 +68,9 @@ pub enum DeviceCmd {
 pub fn run(root: &Path, cmd: DeviceCmd) -> Result<u8, Exit> {
     match cmd {
         DeviceCmd::Init { dir, officer, recovery, policy } => init(root, &dir.data_dir, &officer, recovery.as_deref(), policy.as_deref()),
-        DeviceCmd::List { dir, json } => list(&dir.data_dir, json),
-        DeviceCmd::Verify { dir } => verify(&dir.data_dir),
-        DeviceCmd::Passwd { dir } => passwd(&dir.data_dir),
+        DeviceCmd::List { dir, json } => list(&dir.data_dir, &unlock_policy(root, None)?, json),
+        DeviceCmd::Verify { dir } => verify(&dir.data_dir, &unlock_policy(root, None)?),
+        DeviceCmd::Passwd { dir } => passwd(&dir.data_dir, &unlock_policy(root, None)?),
         DeviceCmd::Wipe { dir, yes } => wipe(&dir.data_dir, yes),
     }
 }
@@ -86,9 +86,12 @@ pub fn vault_exit(e: VaultError) -> Exit {
     Exit::new(code, e.to_string())
 }
 
-/// The agency policy files carry no unlock settings yet, so every command uses the defaults.
-fn unlock_policy() -> UnlockPolicy {
-    UnlockPolicy::default()
+/// The unlock rules of an agency policy (`[policy.unlock]`); `default` unless named.
+fn unlock_policy(root: &Path, id: Option<&str>) -> Result<UnlockPolicy, Exit> {
+    let lib = load_library(root)?;
+    let id = id.unwrap_or("default");
+    let p = lib.policy(id).ok_or_else(|| Exit::new(2, format!("unknown policy `{id}`")))?;
+    Ok(UnlockPolicy::from(&p.unlock))
 }
 
 /// A secret from `var`, else asked on the terminal (twice when `confirm`).
@@ -104,9 +107,9 @@ fn secret(var: &str, prompt: &str, confirm: bool) -> Result<String, Exit> {
     Ok(s)
 }
 
-fn unlock(dir: &Path) -> Result<Vault, Exit> {
+fn unlock(dir: &Path, policy: &UnlockPolicy) -> Result<Vault, Exit> {
     let s = secret("FIELDSCREEN_SECRET", "Secret", false)?;
-    Vault::unlock(dir, &s, &unlock_policy(), Utc::now()).map_err(vault_exit)
+    Vault::unlock(dir, &s, policy, Utc::now()).map_err(vault_exit)
 }
 
 fn has_vault(dir: &Path) -> bool {
@@ -114,18 +117,14 @@ fn has_vault(dir: &Path) -> bool {
 }
 
 fn init(root: &Path, dir: &Path, officer: &str, recovery: Option<&str>, policy: Option<&str>) -> Result<u8, Exit> {
-    if let Some(id) = policy {
-        if load_library(root)?.policy(id).is_none() {
-            return Err(Exit::new(2, format!("unknown policy `{id}`")));
-        }
-    }
+    let rules = unlock_policy(root, policy)?;
     // Checked again by Vault::create; here so that nobody types a secret twice for nothing.
     if has_vault(dir) {
         return Err(vault_exit(VaultError::AlreadyExists(dir.display().to_string())));
     }
     let s = secret("FIELDSCREEN_SECRET", "New secret", true)?;
     let opts = CreateOptions { officer_id: officer, recovery_recipient: recovery, iterations: vault::MIN_ITERATIONS };
-    let v = Vault::create(dir, &s, &opts, &unlock_policy(), Utc::now()).map_err(vault_exit)?;
+    let v = Vault::create(dir, &s, &opts, &rules, Utc::now()).map_err(vault_exit)?;
     println!("created a vault in {}", dir.display());
     println!("device      {}", v.device_id());
     println!("officer     {}", v.officer_id());
@@ -136,8 +135,8 @@ fn init(root: &Path, dir: &Path, officer: &str, recovery: Option<&str>, policy: 
     Ok(0)
 }
 
-fn list(dir: &Path, json: bool) -> Result<u8, Exit> {
-    let v = unlock(dir)?;
+fn list(dir: &Path, policy: &UnlockPolicy, json: bool) -> Result<u8, Exit> {
+    let v = unlock(dir, policy)?;
     let records = v.records().map_err(vault_exit)?;
     let drafts = v.drafts().map_err(vault_exit)?;
     if json {
@@ -158,20 +157,19 @@ fn list(dir: &Path, json: bool) -> Result<u8, Exit> {
     Ok(0)
 }
 
-fn verify(dir: &Path) -> Result<u8, Exit> {
-    let v = unlock(dir)?;
+fn verify(dir: &Path, policy: &UnlockPolicy) -> Result<u8, Exit> {
+    let v = unlock(dir, policy)?;
     let events = v.verify().map_err(vault_exit)?;
     let records = v.verify_records().map_err(vault_exit)?;
     println!("ok: {events} audit events, {records} records");
     Ok(0)
 }
 
-fn passwd(dir: &Path) -> Result<u8, Exit> {
+fn passwd(dir: &Path, policy: &UnlockPolicy) -> Result<u8, Exit> {
     let old = secret("FIELDSCREEN_SECRET", "Current secret", false)?;
-    let policy = unlock_policy();
     let v = Vault::unlock(dir, &old, &policy, Utc::now()).map_err(vault_exit)?;
     let new = secret("FIELDSCREEN_NEW_SECRET", "New secret", true)?;
-    v.change_secret(&old, &new, &policy, Utc::now()).map_err(vault_exit)?;
+    v.change_secret(&old, &new, policy, Utc::now()).map_err(vault_exit)?;
     println!("the secret is changed");
     Ok(0)
 }
@@ -202,11 +200,11 @@ fn wipe(dir: &Path, yes: bool) -> Result<u8, Exit> {
 }
 
 /// Saves a screening as a sealed record: a draft, every event of its log in order, then sealed.
-pub fn save(dir: &Path, protocol: &Arc<Protocol>, log: &[Event], policy: Option<&Policy>) -> Result<String, Exit> {
-    let v = unlock(dir)?;
+pub fn save(dir: &Path, protocol: &Arc<Protocol>, log: &[Event], policy: &Policy) -> Result<String, Exit> {
+    let v = unlock(dir, &UnlockPolicy::from(&policy.unlock))?;
     let draft = v.create_draft(protocol, "en", None, Utc::now()).map_err(vault_exit)?;
     for event in log {
         v.append(&draft, protocol, event, Utc::now()).map_err(vault_exit)?;
     }
-    v.finalize(&draft, protocol, policy, Utc::now()).map_err(vault_exit)
+    v.finalize(&draft, protocol, Some(policy), Utc::now()).map_err(vault_exit)
 }

@@ -67,14 +67,11 @@ fn read_answers(path: &Path) -> Result<(Vec<(String, RawAnswer)>, Option<String>
 pub fn run(root: &Path, args: Args) -> Result<u8, Exit> {
     let lib = load_library(root)?;
     let p = find_protocol(&lib, &args.protocol)?;
-    let policy = lib.policy(&args.policy);
-    if policy.is_none() {
-        return Err(Exit::new(2, format!("unknown policy `{}`", args.policy)));
-    }
+    let policy = lib.policy(&args.policy).ok_or_else(|| Exit::new(2, format!("unknown policy `{}`", args.policy)))?;
     let (answers, stop_after) = read_answers(&args.answers)?;
     let protocol = Arc::new(p.clone());
     let run = run_answer_map(protocol.clone(), &answers, stop_after.as_deref()).map_err(|errs| Exit::new(2, errs.join("\n")))?;
-    let outcome = run.session.outcome(policy);
+    let outcome = run.session.outcome(Some(policy));
     let record_id = match (&args.data_dir, args.save) {
         (Some(dir), true) => Some(device::save(dir, &protocol, run.session.log(), policy)?),
         _ => None,

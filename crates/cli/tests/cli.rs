@@ -455,3 +455,27 @@ fn device_verify_reports_a_damaged_vault_and_keeps_the_file() {
         assert!(db.exists(), "the damaged file is kept for recovery");
     }
 }
+
+#[test]
+fn device_unlock_rules_come_from_the_agency_policy_file() {
+    let lib = tempfile::tempdir().unwrap();
+    copy_library(lib.path());
+    let policy = lib.path().join("policy/default.toml");
+    let text = std::fs::read_to_string(&policy).unwrap().replace("min_length = 10", "min_length = 24");
+    std::fs::write(&policy, text).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path().join("v");
+    let o = run_env(
+        &["--protocols", lib.path().to_str().unwrap(), "device", "init", "--data-dir", d.to_str().unwrap(), "--officer", "o-1"],
+        None,
+        &[("FIELDSCREEN_SECRET", "river lantern copper")],
+    );
+    assert_eq!(code(&o), 2, "{}", err(&o));
+    assert!(err(&o).contains("at least 24"), "{}", err(&o));
+    // A policy file that weakens the rules below the floor is refused by the checker.
+    let text = std::fs::read_to_string(&policy).unwrap().replace("min_length = 24", "min_length = 4");
+    std::fs::write(&policy, text).unwrap();
+    let o = run(&["--protocols", lib.path().to_str().unwrap(), "protocol", "check"], None);
+    assert_eq!(code(&o), 1);
+    assert!(out(&o).contains("unlock.min_length 4 is below 8"), "{}", out(&o));
+}

@@ -130,6 +130,59 @@ struct RawPolicyBody {
     non_arrest_guidance: Spanned<String>,
     #[serde(default)]
     referrals: Vec<Spanned<String>>,
+    #[serde(default)]
+    unlock: Option<Spanned<UnlockRules>>,
+}
+
+/// The agency's rules for the officer's secret and failed unlocks (`[policy.unlock]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnlockRules {
+    /// Shortest secret; CJIS asks at least 10 characters for a passphrase that unlocks
+    /// at-rest encryption.
+    #[serde(default = "UnlockRules::default_min_length")]
+    pub min_length: u32,
+    #[serde(default = "UnlockRules::default_max_failures")]
+    pub max_failures: u32,
+    #[serde(default = "UnlockRules::default_lockout_minutes")]
+    pub lockout_minutes: u32,
+    /// The first delay after a failure; it doubles with each further failure.
+    #[serde(default = "UnlockRules::default_base_delay_seconds")]
+    pub base_delay_seconds: u32,
+    /// Crypto-wipe after this many failures (off when absent).
+    #[serde(default)]
+    pub wipe_after_failures: Option<u32>,
+    /// Secrets refused on top of the built-in list of common ones.
+    #[serde(default)]
+    pub blocklist: Vec<String>,
+}
+
+impl UnlockRules {
+    fn default_min_length() -> u32 {
+        10
+    }
+    fn default_max_failures() -> u32 {
+        5
+    }
+    fn default_lockout_minutes() -> u32 {
+        10
+    }
+    fn default_base_delay_seconds() -> u32 {
+        1
+    }
+}
+
+impl Default for UnlockRules {
+    fn default() -> Self {
+        UnlockRules {
+            min_length: Self::default_min_length(),
+            max_failures: Self::default_max_failures(),
+            lockout_minutes: Self::default_lockout_minutes(),
+            base_delay_seconds: Self::default_base_delay_seconds(),
+            wipe_after_failures: None,
+            blocklist: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -139,6 +192,7 @@ pub struct Policy {
     pub lock_timeout_minutes: u32,
     pub non_arrest_guidance: String,
     pub referrals: Vec<String>,
+    pub unlock: UnlockRules,
 }
 
 pub(crate) fn compile_policy(cx: &FileCtx, raw: RawPolicy, dirs: &[Directory], out: &mut Vec<Problem>) -> Option<Policy> {
@@ -159,11 +213,26 @@ pub(crate) fn compile_policy(cx: &FileCtx, raw: RawPolicy, dirs: &[Directory], o
             out.push(cx.problem(r.span().start, format!("unknown resource `{}`", r.get_ref()), Some("referrals name resources in resources/*.toml".into())));
         }
     }
+    let unlock = p.unlock.map(|u| {
+        let span = u.span();
+        let u = u.into_inner();
+        if u.min_length < 8 {
+            out.push(cx.problem(span.start, format!("unlock.min_length {} is below 8", u.min_length), Some("CJIS asks at least 10 characters for a passphrase that unlocks at-rest encryption".into())));
+        }
+        if u.max_failures == 0 || u.max_failures > 100 {
+            out.push(cx.problem(span.start, "unlock.max_failures must be 1 to 100", Some("NIST SP 800-63B limits failed attempts to at most 100".into())));
+        }
+        if u.wipe_after_failures.is_some_and(|w| w < u.max_failures) {
+            out.push(cx.problem(span.start, "unlock.wipe_after_failures is below max_failures", Some("a wipe should only follow a lockout".into())));
+        }
+        u
+    });
     (out.len() == before).then(|| Policy {
         id: p.id.into_inner(),
         retention_days: p.retention_days.into_inner(),
         lock_timeout_minutes: p.lock_timeout_minutes.into_inner(),
         non_arrest_guidance: p.non_arrest_guidance.into_inner(),
         referrals: p.referrals.into_iter().map(|r| r.into_inner()).collect(),
+        unlock: unlock.unwrap_or_default(),
     })
 }

@@ -53,6 +53,19 @@ impl Default for UnlockPolicy {
     }
 }
 
+impl From<&screening::resources::UnlockRules> for UnlockPolicy {
+    fn from(r: &screening::resources::UnlockRules) -> Self {
+        UnlockPolicy {
+            min_length: r.min_length as usize,
+            max_failures: r.max_failures,
+            lockout: Duration::minutes(r.lockout_minutes as i64),
+            base_delay: Duration::seconds(r.base_delay_seconds as i64),
+            wipe_after: r.wipe_after_failures,
+            blocklist: r.blocklist.clone(),
+        }
+    }
+}
+
 impl UnlockPolicy {
     /// Checks a new secret against the policy; the error says which rule it breaks.
     pub fn check_secret(&self, secret: &str) -> Result<(), VaultError> {
