@@ -26,7 +26,8 @@ ui-test: bootstrap
 rust-test:
 	$(CARGO) test --workspace --exclude fieldscreen-app
 	# Benchmarks run once each, with tiny sizes, so they cannot rot.
-	$(CARGO) test -p screening -p vault --benches
+	$(CARGO) test -p screening --bench screening
+	$(CARGO) test -p vault --bench vault
 
 protocols:
 	$(CARGO) run -q -p fieldscreen-cli -- protocol check
