@@ -289,3 +289,47 @@ impl Vault {
         audit::events(self.conn())
     }
 }
+
+/// A sealed record as stored: the exact bytes the device signed, and the signature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sealed {
+    pub id: String,
+    pub body: String,
+    /// Base64 Ed25519 signature over `body`.
+    pub signature: String,
+    pub protocol: ProtocolRef,
+}
+
+impl Vault {
+    /// Sealed records for export, signatures checked, in the order asked. Unknown ids are an
+    /// error that names them.
+    pub fn sealed(&self, ids: &[String]) -> Result<Vec<Sealed>, VaultError> {
+        let mut out = Vec::new();
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.record_body(id) {
+                Ok((body, signature)) => {
+                    self.check_signature(&body, &signature)?;
+                    let b: RecordBody = serde_json::from_str(&body).map_err(|e| VaultError::Damaged(format!("record `{id}`: {e}")))?;
+                    out.push(Sealed { id: id.clone(), body, signature, protocol: b.protocol });
+                }
+                Err(VaultError::NotFound(_)) => missing.push(id.as_str()),
+                Err(e) => return Err(e),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(VaultError::NotFound(format!("no record {}", missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "))));
+        }
+        Ok(out)
+    }
+
+    /// Signs with the device key (a bundle manifest).
+    pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, VaultError> {
+        Ok(self.signing_key()?.sign(msg).as_ref().to_vec())
+    }
+
+    /// The audit event of an export: the bundle's SHA-256 (ids only, as every audit event).
+    pub fn audit_export(&self, bundle_sha256: &str, now: DateTime<Utc>) -> Result<(), VaultError> {
+        self.audit("export", Some(bundle_sha256), now)
+    }
+}

@@ -1,0 +1,286 @@
+//! Bundle tests. Debian's `age` CLI (installed by scripts/bootstrap.sh) is the independent tool
+//! the format promises to work with.
+
+use std::io::{Cursor, Read, Write};
+use std::path::Path;
+use std::process::Command;
+
+use ring::rand::SystemRandom;
+use ring::signature::Ed25519KeyPair;
+
+use super::*;
+
+fn keypair() -> Ed25519KeyPair {
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
+    Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap()
+}
+
+struct Fixture {
+    device: Ed25519KeyPair,
+    records: Vec<(String, Vec<u8>, String)>,
+}
+
+impl Fixture {
+    /// `n` sealed records of about `size` bytes each, signed by a device key.
+    fn new(n: usize, size: usize) -> Fixture {
+        let device = keypair();
+        let records = (0..n)
+            .map(|i| {
+                let id = format!("0190a0b0-0000-7000-8000-{i:012}");
+                let pad = "x".repeat(size);
+                let body = format!(
+                    r#"{{"format":"fieldscreen-record/1","id":"{id}","outcome":{{"level":{{"title":"Indicators present"}},"indicators":{{"coercion":[{{"label":"Someone else holds the person's papers"}}]}},"declined":[]}},"finalized_at":"2026-11-21T06:00:00Z","pad":"{pad}"}}"#
+                );
+                let sig = B64.encode(Signer::sign(&device, body.as_bytes()));
+                (id, body.into_bytes(), sig)
+            })
+            .collect();
+        Fixture { device, records }
+    }
+
+    fn export(&self, signer: &dyn Signer, seal: Seal) -> Vec<u8> {
+        let dk = B64.encode(Signer::public_key(&self.device));
+        let mut it = self.records.iter().map(|(id, body, sig)| {
+            Ok(RecordIn {
+                id,
+                body,
+                signature: sig,
+                device_key: &dk,
+                protocol: ProtocolRef { id: "adult-roadside".into(), version: "1.0.0".into(), content_hash: "ab".repeat(32) },
+            })
+        });
+        let mut calls = 0;
+        let out = export(&mut it, self.records.len(), ("officer-7", "device-1"), signer, seal, "2026-11-21T06:00:00Z", Vec::new(), &mut |_, _| calls += 1).unwrap();
+        assert_eq!(calls, self.records.len(), "progress is reported per record");
+        out
+    }
+}
+
+fn custodian() -> (age::x25519::Identity, String) {
+    let id = age::x25519::Identity::generate();
+    let r = id.to_public().to_string();
+    (id, r)
+}
+
+fn key_of(id: &age::x25519::Identity) -> Key {
+    Key::Identities(vec![id.clone()])
+}
+
+#[test]
+fn round_trip_to_several_recipients_with_summary() {
+    let f = Fixture::new(3, 100);
+    let (a, ra) = custodian();
+    let (b, rb) = custodian();
+    let bytes = f.export(&f.device, Seal::recipients(&[ra, rb]).unwrap());
+    for id in [&a, &b] {
+        let o = open(Cursor::new(&bytes), &key_of(id), Some(&Signer::public_key(&f.device))).unwrap();
+        assert_eq!(o.records.len(), 3);
+        assert_eq!(o.records[1].body, f.records[1].1);
+        assert_eq!(o.manifest.exporter.officer_id, "officer-7");
+        let s = summary(&o);
+        assert!(s.contains("Records: 3") && s.contains("coercion") && s.contains("Someone else holds"), "{s}");
+    }
+}
+
+fn age_cli() -> &'static str {
+    "age"
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn debian_age_decrypts_our_bundle_and_the_manifest_checks_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = Fixture::new(2, 50);
+    let (id, r) = custodian();
+    let bundle = write(dir.path(), "case.age", &f.export(&f.device, Seal::recipients(&[r]).unwrap()));
+    let idfile = write(dir.path(), "custodian.txt", format!("# custodian\n{}\n", age::secrecy::ExposeSecret::expose_secret(&id.to_string())).as_bytes());
+    let out = Command::new(age_cli()).args(["-d", "-i"]).arg(&idfile).arg(&bundle).output().expect("Debian's age is installed by scripts/bootstrap.sh");
+    assert!(out.status.success(), "age -d: {}", String::from_utf8_lossy(&out.stderr));
+    // The plaintext is an ordinary tar: records, then the manifest and its signature.
+    let mut ar = tar::Archive::new(Cursor::new(out.stdout));
+    let mut names = Vec::new();
+    let mut manifest = None;
+    let mut bodies = Vec::new();
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        let mut b = Vec::new();
+        e.read_to_end(&mut b).unwrap();
+        if name == MANIFEST {
+            manifest = Some(serde_json::from_slice::<Manifest>(&b).unwrap());
+        } else if name.starts_with("records/") {
+            bodies.push((name.clone(), b));
+        }
+        names.push(name);
+    }
+    assert_eq!(names.last().unwrap(), SIGNATURE);
+    let m = manifest.unwrap();
+    for ((name, b), e) in bodies.iter().zip(&m.entries) {
+        assert_eq!(*name, e.path);
+        assert_eq!(sha256(b), e.sha256);
+    }
+}
+
+#[test]
+fn a_file_encrypted_by_age_to_our_custodian_opens_with_our_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = Fixture::new(2, 50);
+    let (id, r) = custodian();
+    // Our plaintext container, encrypted by Debian's age instead of by us.
+    let ours = f.export(&f.device, Seal::recipients(std::slice::from_ref(&r)).unwrap());
+    let dec = age::Decryptor::new_buffered(Cursor::new(&ours)).unwrap();
+    let mut plain = Vec::new();
+    dec.decrypt(std::iter::once(&id as &dyn age::Identity)).unwrap().read_to_end(&mut plain).unwrap();
+    let tarfile = write(dir.path(), "case.tar", &plain);
+    let out = Command::new(age_cli()).args(["-e", "-r", &r, "-o"]).arg(dir.path().join("by-age.age")).arg(&tarfile).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let theirs = std::fs::read(dir.path().join("by-age.age")).unwrap();
+    let o = open(Cursor::new(theirs), &key_of(&id), None).unwrap();
+    assert_eq!(o.records.len(), 2);
+}
+
+/// Where the STREAM payload starts: after the header's `--- ` MAC line and the 16-byte nonce.
+fn payload_start(b: &[u8]) -> usize {
+    let mac = b.windows(4).position(|w| w == b"\n---").unwrap() + 1;
+    let eol = mac + b[mac..].iter().position(|c| *c == b'\n').unwrap() + 1;
+    eol + 16
+}
+
+const CHUNK: usize = 64 * 1024 + 16;
+
+#[test]
+fn ex_any_alteration_is_a_clear_error() {
+    let f = Fixture::new(4, 60_000); // several 64 KiB chunks
+    let (id, r) = custodian();
+    let good = f.export(&f.device, Seal::recipients(&[r]).unwrap());
+    let start = payload_start(&good);
+    assert!(good.len() > start + 3 * CHUNK, "the bundle spans several chunks");
+    let key = key_of(&id);
+    let expect_err = |name: &str, bytes: Vec<u8>| {
+        let e = open(Cursor::new(bytes), &key, None).err().unwrap_or_else(|| panic!("{name}: opened"));
+        assert!(matches!(e, BundleError::Decrypt(_) | BundleError::Damaged(_)), "{name}: {e}");
+        assert!(!e.to_string().is_empty());
+    };
+    for at in [10, start - 5, start + 100, start + CHUNK + 7, good.len() - 3] {
+        let mut b = good.clone();
+        b[at] ^= 0x01;
+        expect_err(&format!("flip at {at}"), b);
+    }
+    expect_err("truncated to a chunk boundary", good[..start + 2 * CHUNK].to_vec());
+    expect_err("truncated mid-chunk", good[..good.len() - 100].to_vec());
+    let mut dropped = good[..start + CHUNK].to_vec();
+    dropped.extend_from_slice(&good[start + 2 * CHUNK..]);
+    expect_err("dropped chunk", dropped);
+    let mut swapped = good[..start].to_vec();
+    swapped.extend_from_slice(&good[start + CHUNK..start + 2 * CHUNK]);
+    swapped.extend_from_slice(&good[start..start + CHUNK]);
+    swapped.extend_from_slice(&good[start + 2 * CHUNK..]);
+    expect_err("reordered chunks", swapped);
+    let mut dup = good[..start + CHUNK].to_vec();
+    dup.extend_from_slice(&good[start..]);
+    expect_err("duplicated chunk", dup);
+}
+
+/// Decrypts to the inner tar's entries.
+fn entries(bytes: &[u8], id: &age::x25519::Identity) -> Vec<(String, Vec<u8>)> {
+    let dec = age::Decryptor::new_buffered(Cursor::new(bytes)).unwrap();
+    let mut ar = tar::Archive::new(dec.decrypt(std::iter::once(id as &dyn age::Identity)).unwrap());
+    ar.entries()
+        .unwrap()
+        .map(|e| {
+            let mut e = e.unwrap();
+            let mut b = Vec::new();
+            e.read_to_end(&mut b).unwrap();
+            (e.path().unwrap().to_string_lossy().into_owned(), b)
+        })
+        .collect()
+}
+
+/// Re-packs entries and encrypts them to `r`, as an attacker holding the recipient could.
+fn repack(list: &[(String, Vec<u8>)], r: &str) -> Vec<u8> {
+    let enc = age::Encryptor::with_recipients(std::iter::once(&r.parse::<age::x25519::Recipient>().unwrap() as &dyn age::Recipient)).unwrap();
+    let stream = enc.wrap_output(Vec::new()).unwrap();
+    let mut t = tar::Builder::new(stream);
+    for (name, b) in list {
+        tar_entry(&mut t, name, b, 0).unwrap();
+    }
+    let mut s = t.into_inner().unwrap();
+    s.flush().unwrap();
+    s.finish().unwrap()
+}
+
+#[test]
+fn ex_03_swapped_manifest_wrong_signer_wrong_recipient() {
+    let (id, r) = custodian();
+    let a = Fixture::new(2, 50);
+    let b = Fixture::new(3, 50);
+    let ea = entries(&a.export(&a.device, Seal::recipients(std::slice::from_ref(&r)).unwrap()), &id);
+    let eb = entries(&b.export(&b.device, Seal::recipients(std::slice::from_ref(&r)).unwrap()), &id);
+    // A's records under B's (validly signed) manifest.
+    let mut mixed: Vec<_> = ea[..ea.len() - 2].to_vec();
+    mixed.extend_from_slice(&eb[eb.len() - 2..]);
+    let e = open(Cursor::new(repack(&mixed, &r)), &key_of(&id), None).unwrap_err();
+    assert!(matches!(e, BundleError::Damaged(_)), "{e}");
+    // A record replaced, manifest kept: its hash no longer matches.
+    let mut forged = ea.clone();
+    forged[0].1 = b"{\"forged\":true}".to_vec();
+    assert!(matches!(open(Cursor::new(repack(&forged, &r)), &key_of(&id), None), Err(BundleError::Damaged(_))));
+    // A manifest re-signed by someone else is caught when the signer is pinned.
+    let other = keypair();
+    let good = a.export(&other, Seal::recipients(std::slice::from_ref(&r)).unwrap());
+    let e = open(Cursor::new(&good), &key_of(&id), Some(&Signer::public_key(&a.device))).unwrap_err();
+    assert!(matches!(e, BundleError::WrongSigner(_)), "{e}");
+    // Not a recipient.
+    let (stranger, _) = custodian();
+    let e = open(Cursor::new(&good), &key_of(&stranger), None).unwrap_err();
+    assert!(matches!(e, BundleError::Decrypt(_)), "{e}");
+}
+
+#[test]
+fn ex_01_two_exports_of_the_same_records_share_no_ciphertext() {
+    let f = Fixture::new(3, 2000);
+    let (_, r) = custodian();
+    let x = f.export(&f.device, Seal::recipients(std::slice::from_ref(&r)).unwrap());
+    let y = f.export(&f.device, Seal::recipients(std::slice::from_ref(&r)).unwrap());
+    // age's header text is fixed ("age-encryption.org/v1", "-> X25519 "); everything it
+    // carries (ephemeral share, wrapped file key, MAC) and the whole payload must differ.
+    let (px, py) = (payload_start(&x), payload_start(&y));
+    let (a, b) = (&x[px - 16..], &y[py - 16..]);
+    let n = a.len().min(b.len());
+    let same = (0..n).filter(|i| a[*i] == b[*i]).count();
+    assert!((same as f64) < n as f64 * 0.01 + 8.0, "{same} of {n} payload bytes equal");
+    let stanza = |v: &[u8]| v[..px.min(py) - 16].to_vec();
+    assert_ne!(stanza(&x), stanza(&y));
+}
+
+#[test]
+fn ex_02_passphrase_bundles_follow_the_policy_and_never_mix_with_recipients() {
+    for (p, why) in [("short1!A", "at least 10"), ("alllowercase1!", "upper-case"), ("NoDigitsHere!!", "a digit"), ("NoSpecial12345", "special")] {
+        let e = Seal::passphrase(p).err().unwrap();
+        assert!(e.to_string().contains(why), "{p}: {e}");
+    }
+    let f = Fixture::new(1, 10);
+    let bytes = f.export(&f.device, Seal::passphrase("Harbor-Lantern-42").unwrap());
+    let o = open(Cursor::new(&bytes), &Key::Passphrase(SecretString::from("Harbor-Lantern-42".to_string())), None).unwrap();
+    assert_eq!(o.records.len(), 1);
+    let (id, _) = custodian();
+    assert!(open(Cursor::new(&bytes), &key_of(&id), None).unwrap_err().to_string().contains("passphrase"));
+    assert!(open(Cursor::new(&bytes), &Key::Passphrase(SecretString::from("Wrong-Lantern-42".to_string())), None).is_err());
+}
+
+#[test]
+fn identity_files_and_bad_input_give_clear_errors() {
+    let (id, _) = custodian();
+    let text = format!("# created: today\n# public key: x\n{}\n", age::secrecy::ExposeSecret::expose_secret(&id.to_string()));
+    assert!(matches!(Key::identity_file(&text).unwrap(), Key::Identities(v) if v.len() == 1));
+    assert!(Key::identity_file("# nothing\n").err().unwrap().to_string().contains("no AGE-SECRET-KEY"));
+    assert!(Key::identity_file("AGE-SECRET-KEY-1NOPE").is_err());
+    assert!(Seal::recipients(&[]).is_err());
+    assert!(Seal::recipients(&["age1nope".into()]).err().unwrap().to_string().contains("not an age X25519 recipient"));
+    assert!(open(Cursor::new(b"not an age file".to_vec()), &key_of(&id), None).unwrap_err().to_string().contains("cannot decrypt"));
+}
