@@ -31,7 +31,7 @@ fn main() {
         .map(|i| {
             let id = format!("0190a0b0-0000-7000-8000-{i:012}");
             let body = format!("{{\"id\":\"{id}\",\"pad\":\"{}\"}}", "r".repeat(size)).into_bytes();
-            let sig = B64.encode(Signer::sign(&device, &body));
+            let sig = B64.encode(Signer::sign(&device, &body).expect("sign"));
             (id, body, sig)
         })
         .collect();
@@ -40,10 +40,10 @@ fn main() {
         let start = Instant::now();
         let mut it = records.iter().map(|(id, body, sig)| {
             Ok(RecordIn {
-                id,
-                body,
-                signature: sig,
-                device_key: &dk,
+                id: id.clone(),
+                body: body.clone(),
+                signature: sig.clone(),
+                device_key: dk.clone(),
                 protocol: ProtocolRef { id: "adult-roadside".into(), version: "1.0.0".into(), content_hash: "ab".repeat(32) },
             })
         });
@@ -54,7 +54,7 @@ fn main() {
     // The same plaintext bytes our export encrypts (the tar stream), for age to encrypt.
     let plain = {
         let mut it = records.iter().map(|(id, body, sig)| {
-            Ok(RecordIn { id, body, signature: sig, device_key: &dk, protocol: ProtocolRef { id: "p".into(), version: "1.0.0".into(), content_hash: String::new() } })
+            Ok(RecordIn { id: id.clone(), body: body.clone(), signature: sig.clone(), device_key: dk.clone(), protocol: ProtocolRef { id: "p".into(), version: "1.0.0".into(), content_hash: String::new() } })
         });
         let id = age::x25519::Identity::generate();
         let r = id.to_public().to_string();

@@ -38,6 +38,8 @@ pub enum BundleError {
     Damaged(String),
     #[error("the bundle was not signed by the expected key: {0}")]
     WrongSigner(String),
+    #[error("signing the manifest failed: {0}")]
+    Signing(String),
     #[error("{0}")]
     Io(String),
 }
@@ -50,6 +52,7 @@ impl BundleError {
             BundleError::Decrypt(_) => "decrypt",
             BundleError::Damaged(_) => "damaged",
             BundleError::WrongSigner(_) => "wrong-signer",
+            BundleError::Signing(_) => "signing",
             BundleError::Io(_) => "io",
         }
     }
@@ -106,14 +109,15 @@ pub fn check_passphrase(p: &str) -> Result<(), BundleError> {
     Ok(())
 }
 
-/// One sealed record to export: its bytes exactly as the device signed them.
-pub struct RecordIn<'a> {
-    pub id: &'a str,
-    pub body: &'a [u8],
+/// One sealed record to export: its bytes exactly as the device signed them. Owned, so that a
+/// caller can fetch each record as the export reaches it and drop it after.
+pub struct RecordIn {
+    pub id: String,
+    pub body: Vec<u8>,
     /// The device's signature over `body` (base64).
-    pub signature: &'a str,
+    pub signature: String,
     /// The device's Ed25519 public key (base64).
-    pub device_key: &'a str,
+    pub device_key: String,
     pub protocol: ProtocolRef,
 }
 
@@ -161,15 +165,15 @@ pub struct Manifest {
 /// Signs manifest bytes: the device key, or the custodian's when a unit exports.
 pub trait Signer {
     fn public_key(&self) -> Vec<u8>;
-    fn sign(&self, msg: &[u8]) -> Vec<u8>;
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, String>;
 }
 
 impl Signer for ring::signature::Ed25519KeyPair {
     fn public_key(&self) -> Vec<u8> {
         ring::signature::KeyPair::public_key(self).as_ref().to_vec()
     }
-    fn sign(&self, msg: &[u8]) -> Vec<u8> {
-        ring::signature::Ed25519KeyPair::sign(self, msg).as_ref().to_vec()
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, String> {
+        Ok(ring::signature::Ed25519KeyPair::sign(self, msg).as_ref().to_vec())
     }
 }
 
@@ -193,7 +197,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
 /// Writes a bundle to `out`. Each record passes through once; memory stays bounded by one record
 /// and the manifest. `created` is an RFC 3339 time.
 pub fn export<W: Write>(
-    records: &mut dyn Iterator<Item = Result<RecordIn<'_>, BundleError>>,
+    records: &mut dyn Iterator<Item = Result<RecordIn, BundleError>>,
     total: usize,
     exporter: (&str, &str),
     signer: &dyn Signer,
@@ -220,9 +224,9 @@ pub fn export<W: Write>(
             return Err(BundleError::Input(format!("record id `{}` is not a plain id", r.id)));
         }
         let path = format!("records/{}.json", r.id);
-        tar_entry(&mut tar, &path, r.body, mtime)?;
-        entries.push(Entry { path: path.clone(), size: r.body.len() as u64, sha256: sha256(r.body) });
-        refs.push(RecordRef { id: r.id.to_string(), path, protocol: r.protocol, device_signature: r.signature.to_string(), device_key: r.device_key.to_string() });
+        tar_entry(&mut tar, &path, &r.body, mtime)?;
+        entries.push(Entry { path: path.clone(), size: r.body.len() as u64, sha256: sha256(&r.body) });
+        refs.push(RecordRef { id: r.id, path, protocol: r.protocol, device_signature: r.signature, device_key: r.device_key });
         n += 1;
         progress(n, total);
     }
@@ -237,7 +241,7 @@ pub fn export<W: Write>(
         records: refs,
     };
     let mbytes = serde_json::to_vec_pretty(&manifest).map_err(|e| BundleError::Io(e.to_string()))?;
-    let sig = B64.encode(signer.sign(&mbytes));
+    let sig = B64.encode(signer.sign(&mbytes).map_err(BundleError::Signing)?);
     tar_entry(&mut tar, MANIFEST, &mbytes, mtime)?;
     tar_entry(&mut tar, SIGNATURE, sig.as_bytes(), mtime)?;
     let buffered = tar.into_inner().map_err(io_err)?;
@@ -278,6 +282,9 @@ pub struct RecordOut {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Opened {
     pub manifest: Manifest,
+    /// `manifest.json` exactly as signed, and `manifest.sig` (base64).
+    pub manifest_bytes: Vec<u8>,
+    pub signature: String,
     pub records: Vec<RecordOut>,
 }
 
@@ -361,7 +368,8 @@ pub fn open<R: BufRead>(input: R, key: &Key, signer: Option<&[u8]>) -> Result<Op
             .map_err(|_| BundleError::Damaged(format!("record `{}`: the device signature does not match it", r.id)))?;
         records.push(RecordOut { id: r.id.clone(), body: bytes.clone() });
     }
-    Ok(Opened { manifest, records })
+    let signature = String::from_utf8_lossy(&files[n - 1].1).trim().to_string();
+    Ok(Opened { manifest, manifest_bytes: mbytes.clone(), signature, records })
 }
 
 /// A plain-text summary of an opened bundle, for the person who opens it.

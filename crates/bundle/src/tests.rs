@@ -31,7 +31,7 @@ impl Fixture {
                 let body = format!(
                     r#"{{"format":"fieldscreen-record/1","id":"{id}","outcome":{{"level":{{"title":"Indicators present"}},"indicators":{{"coercion":[{{"label":"Someone else holds the person's papers"}}]}},"declined":[]}},"finalized_at":"2026-11-21T06:00:00Z","pad":"{pad}"}}"#
                 );
-                let sig = B64.encode(Signer::sign(&device, body.as_bytes()));
+                let sig = B64.encode(Signer::sign(&device, body.as_bytes()).unwrap());
                 (id, body.into_bytes(), sig)
             })
             .collect();
@@ -42,10 +42,10 @@ impl Fixture {
         let dk = B64.encode(Signer::public_key(&self.device));
         let mut it = self.records.iter().map(|(id, body, sig)| {
             Ok(RecordIn {
-                id,
-                body,
-                signature: sig,
-                device_key: &dk,
+                id: id.clone(),
+                body: body.clone(),
+                signature: sig.clone(),
+                device_key: dk.clone(),
                 protocol: ProtocolRef { id: "adult-roadside".into(), version: "1.0.0".into(), content_hash: "ab".repeat(32) },
             })
         });

@@ -87,7 +87,7 @@ pub fn vault_exit(e: VaultError) -> Exit {
 }
 
 /// The unlock rules of an agency policy (`[policy.unlock]`); `default` unless named.
-fn unlock_policy(root: &Path, id: Option<&str>) -> Result<UnlockPolicy, Exit> {
+pub(crate) fn unlock_policy(root: &Path, id: Option<&str>) -> Result<UnlockPolicy, Exit> {
     let lib = load_library(root)?;
     let id = id.unwrap_or("default");
     let p = lib.policy(id).ok_or_else(|| Exit::new(2, format!("unknown policy `{id}`")))?;
@@ -107,7 +107,7 @@ fn secret(var: &str, prompt: &str, confirm: bool) -> Result<String, Exit> {
     Ok(s)
 }
 
-fn unlock(dir: &Path, policy: &UnlockPolicy) -> Result<Vault, Exit> {
+pub(crate) fn unlock(dir: &Path, policy: &UnlockPolicy) -> Result<Vault, Exit> {
     let s = secret("FIELDSCREEN_SECRET", "Secret", false)?;
     Vault::unlock(dir, &s, policy, Utc::now()).map_err(vault_exit)
 }

@@ -1,9 +1,12 @@
-//! `fieldscreen`: protocol check and test, headless screening, language check, device vault.
+//! `fieldscreen`: protocol check and test, headless screening, language check, device vault,
+//! custodian keys and case bundles.
 //!
 //! Exit codes: 0 all good; 1 problems found (invalid content, failed cases, flagged language, a
-//! damaged vault); 2 bad input on the command line or in an answers file; 3 the vault did not
-//! unlock (wrong secret, delay, lockout, wiped).
+//! damaged vault, a bundle that does not decrypt or verify); 2 bad input on the command line or
+//! in an answers file; 3 the vault did not unlock (wrong secret, delay, lockout, wiped); 130
+//! interrupted (Ctrl-C) while writing a bundle or its contents, which are then removed.
 
+mod bundle_cmd;
 mod device;
 mod library;
 mod protocol;
@@ -44,6 +47,16 @@ enum Command {
     Device {
         #[command(subcommand)]
         command: device::DeviceCmd,
+    },
+    /// A unit custodian's keys: new.
+    Keys {
+        #[command(subcommand)]
+        command: bundle_cmd::KeysCmd,
+    },
+    /// Case bundles (encrypted, signed): export from the vault, verify, open.
+    Bundle {
+        #[command(subcommand)]
+        command: bundle_cmd::BundleCmd,
     },
 }
 
@@ -111,6 +124,8 @@ fn main() -> ExitCode {
         Command::Screen(args) => screen::run(&root, args),
         Command::Language { command: LanguageCmd::Check { file, lang, json } } => language_check(&root, &file, &lang, json),
         Command::Device { command } => device::run(&root, command),
+        Command::Keys { command } => bundle_cmd::keys(command),
+        Command::Bundle { command } => bundle_cmd::run(&root, command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -479,3 +479,254 @@ fn device_unlock_rules_come_from_the_agency_policy_file() {
     assert_eq!(code(&o), 1);
     assert!(out(&o).contains("unlock.min_length 4 is below 8"), "{}", out(&o));
 }
+
+// ---- custodian keys and case bundles (docs/bundle-format.md) ----
+
+/// `keys new` into `dir`; returns (age recipient, custodian signing key).
+fn keys_new(dir: &Path) -> (String, String) {
+    let o = run(&["keys", "new", "--out", dir.to_str().unwrap()], None);
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    let field = |name: &str| out(&o).lines().find_map(|l| l.strip_prefix(name)).unwrap_or_else(|| panic!("{name} in {}", out(&o))).to_string();
+    (field("recipient: "), field("signing key: "))
+}
+
+/// A vault with `n` saved screenings; returns (data dir, device public key, record ids).
+fn vault_with_records(tmp: &Path, n: usize) -> (String, String, Vec<String>) {
+    let dir = tmp.join("vault").to_str().unwrap().to_string();
+    let o = with_secret(&["device", "init", "--data-dir", &dir, "--officer", "4471"], SECRET);
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    let key = out(&o).lines().find_map(|l| l.strip_prefix("public key")).expect("public key line").trim().to_string();
+    let answers = adult_answers(tmp);
+    let ids = (0..n)
+        .map(|_| {
+            let o = with_secret(&["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--json", "--save", "--data-dir", &dir], SECRET);
+            assert_eq!(code(&o), 0, "{}", err(&o));
+            json(&o)["record_id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    (dir, key, ids)
+}
+
+/// `bundle export` of `ids` with extra arguments (the seal); the vault secret in the environment.
+fn export(dir: &str, ids: &[String], seal: &[&str], to: &Path, env: &[(&str, &str)]) -> Output {
+    let mut args = vec!["bundle", "export", "--data-dir", dir, "--records"];
+    args.extend(ids.iter().map(String::as_str));
+    args.extend(seal);
+    args.extend(["--out", to.to_str().unwrap()]);
+    let mut env = env.to_vec();
+    env.push(("FIELDSCREEN_SECRET", SECRET));
+    run_env(&args, None, &env)
+}
+
+fn audit_events(dir: &str) -> usize {
+    let o = with_secret(&["device", "verify", "--data-dir", dir], SECRET);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    out(&o).strip_prefix("ok: ").and_then(|s| s.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{}", out(&o)))
+}
+
+fn partial(p: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.partial", p.display()))
+}
+
+#[test]
+fn keys_new_writes_owner_only_files_and_prints_the_public_parts() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("custodian/keys");
+    let (recipient, signing) = keys_new(&dir);
+    assert!(recipient.starts_with("age1"), "{recipient}");
+    assert_eq!(signing.len(), 44, "base64 of 32 bytes: {signing}");
+    let identity = std::fs::read_to_string(dir.join("custodian.age-identity")).unwrap();
+    let lines: Vec<&str> = identity.lines().collect();
+    assert!(lines[0].starts_with("# created: "), "{identity}");
+    assert_eq!(lines[1], format!("# public key: {recipient}"));
+    assert!(lines[2].starts_with("AGE-SECRET-KEY-1") && lines.len() == 3, "{identity}");
+    let key = std::fs::read_to_string(dir.join("custodian-signing.key")).unwrap();
+    assert_eq!(key.lines().count(), 1);
+    for f in ["custodian.age-identity", "custodian-signing.key"] {
+        let mode = std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{f}: {mode:o}");
+    }
+    // Debian's age reads the identity file and agrees on its recipient.
+    let o = Command::new("age-keygen").arg("-y").arg(dir.join("custodian.age-identity")).output().expect("Debian's age is installed by scripts/bootstrap.sh");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), recipient);
+
+    let o = run(&["keys", "new", "--out", dir.to_str().unwrap()], None);
+    assert_eq!(code(&o), 2, "never overwrites a key: {}", err(&o));
+    assert!(err(&o).contains("already exists"), "{}", err(&o));
+    assert_eq!(std::fs::read_to_string(dir.join("custodian.age-identity")).unwrap(), identity);
+}
+
+/// Export -> Debian's age and tar -> verify -> open, and the export is in the vault's audit (EX-05).
+#[test]
+fn bundle_export_verify_open_round_trip_ex05() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (d, device_key, ids) = vault_with_records(tmp.path(), 2);
+    let keys = tmp.path().join("keys");
+    let (recipient, _) = keys_new(&keys);
+    let identity = keys.join("custodian.age-identity");
+    let id = identity.to_str().unwrap();
+    let before = audit_events(&d);
+
+    let f = tmp.path().join("case.fsb");
+    let o = export(&d, &ids, &["--to", &recipient], &f, &[]);
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    assert!(out(&o).starts_with(&format!("exported 2 records to {} (sha256 ", f.display())), "{}", out(&o));
+    assert!(err(&o).is_empty(), "no progress off a terminal: {}", err(&o));
+    assert!(f.exists() && !partial(&f).exists());
+    // EX-05: the export's unlock and the export itself; then verify's own unlock.
+    assert_eq!(audit_events(&d), before + 3, "an `export` audit event was recorded");
+
+    // Standard tools open it: age, then tar.
+    let plain = tmp.path().join("case.tar");
+    let o = Command::new("age").args(["-d", "-i", id, "-o", plain.to_str().unwrap(), f.to_str().unwrap()]).output().expect("Debian's age");
+    assert!(o.status.success(), "age -d: {}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new("tar").arg("-tf").arg(&plain).output().unwrap();
+    let listed: Vec<String> = String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).collect();
+    let mut want: Vec<String> = ids.iter().map(|i| format!("records/{i}.json")).collect();
+    want.extend(["manifest.json".into(), "manifest.sig".into()]);
+    assert_eq!(listed, want);
+
+    let o = run(&["bundle", "verify", f.to_str().unwrap(), "--identity", id, "--signer", &device_key], None);
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    assert!(out(&o).starts_with(&format!("ok: 2 records, signed by {device_key}, created ")), "{}", out(&o));
+
+    let dest = tmp.path().join("opened");
+    let o = run(&["bundle", "open", f.to_str().unwrap(), "--identity", id, "--signer", &device_key, "--out", dest.to_str().unwrap()], None);
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    assert!(!partial(&dest).exists());
+    let x = tmp.path().join("x");
+    std::fs::create_dir(&x).unwrap();
+    assert!(Command::new("tar").arg("-xf").arg(&plain).arg("-C").arg(&x).status().unwrap().success());
+    for i in &ids {
+        let name = format!("records/{i}.json");
+        assert_eq!(std::fs::read(dest.join(&name)).unwrap(), std::fs::read(x.join(&name)).unwrap(), "{name}: the bytes the device signed");
+    }
+    assert_eq!(std::fs::read(dest.join("manifest.json")).unwrap(), std::fs::read(x.join("manifest.json")).unwrap());
+    // The signature travels with the opened folder, byte for byte as in the bundle.
+    assert_eq!(std::fs::read(dest.join("manifest.sig")).unwrap(), std::fs::read(x.join("manifest.sig")).unwrap());
+    let summary = std::fs::read_to_string(dest.join("summary.txt")).unwrap();
+    assert!(summary.contains("Records: 2") && summary.contains(&ids[0]) && summary.contains("officer 4471"), "{summary}");
+
+    // Neither the bundle nor the opened folder is ever overwritten.
+    let o = run(&["bundle", "open", f.to_str().unwrap(), "--identity", id, "--out", dest.to_str().unwrap()], None);
+    assert_eq!(code(&o), 2, "{}", err(&o));
+    let o = export(&d, &ids, &["--to", &recipient], &f, &[]);
+    assert_eq!(code(&o), 2, "{}", err(&o));
+    assert!(err(&o).contains("already exists"), "{}", err(&o));
+}
+
+/// A damaged bundle, a wrong signer or a stranger's key: exit 1, and `open` writes nothing.
+#[test]
+fn bundle_verify_and_open_refuse_damage_wrong_signer_and_strangers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (d, device_key, ids) = vault_with_records(tmp.path(), 1);
+    let (recipient, custodian_key) = keys_new(&tmp.path().join("keys"));
+    let (_, _) = keys_new(&tmp.path().join("stranger"));
+    let id = tmp.path().join("keys/custodian.age-identity");
+    let id = id.to_str().unwrap();
+    let f = tmp.path().join("case.fsb");
+    let o = export(&d, &ids, &["--to", &recipient], &f, &[]);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let bytes = std::fs::read(&f).unwrap();
+    let verify = |file: &Path, extra: &[&str]| {
+        let mut args = vec!["bundle", "verify", file.to_str().unwrap()];
+        args.extend(extra);
+        run(&args, None)
+    };
+
+    // One flipped byte anywhere: in age's header or in the payload.
+    for at in [30, bytes.len() / 2, bytes.len() - 1] {
+        let mut b = bytes.clone();
+        b[at] ^= 0x01;
+        let bad = tmp.path().join(format!("flipped-{at}.fsb"));
+        std::fs::write(&bad, b).unwrap();
+        let o = verify(&bad, &["--identity", id]);
+        assert_eq!(code(&o), 1, "byte {at}: {}{}", out(&o), err(&o));
+        assert!(err(&o).contains("damaged") || err(&o).contains("cannot decrypt"), "{}", err(&o));
+        assert_no_panic(&o);
+        let dest = tmp.path().join(format!("opened-{at}"));
+        let o = run(&["bundle", "open", bad.to_str().unwrap(), "--identity", id, "--out", dest.to_str().unwrap()], None);
+        assert_eq!(code(&o), 1, "{}", err(&o));
+        assert!(!dest.exists() && !partial(&dest).exists(), "a bundle that does not verify writes nothing");
+    }
+    let cut = tmp.path().join("cut.fsb");
+    std::fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
+    assert_eq!(code(&verify(&cut, &["--identity", id])), 1);
+
+    let o = verify(&f, &["--identity", id, "--signer", &custodian_key]);
+    assert_eq!(code(&o), 1, "{}", err(&o));
+    assert!(err(&o).contains("not signed by the expected key"), "{}", err(&o));
+    assert!(err(&o).contains(&device_key), "names who did sign: {}", err(&o));
+
+    let o = verify(&f, &["--identity", tmp.path().join("stranger/custodian.age-identity").to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", err(&o));
+    assert!(err(&o).contains("cannot decrypt"), "{}", err(&o));
+
+    // Bad input, not a bad bundle: exit 2.
+    let junk = write(tmp.path(), "junk-identity", "not a key\n");
+    for (file, extra) in [
+        (tmp.path().join("missing.fsb"), vec!["--identity", id]),
+        (f.clone(), vec!["--identity", junk.to_str().unwrap()]),
+        (f.clone(), vec!["--identity", "/no/such/identity"]),
+        (f.clone(), vec!["--identity", id, "--signer", "not base64!"]),
+    ] {
+        let o = verify(&file, &extra);
+        assert_eq!(code(&o), 2, "{extra:?}: {}", err(&o));
+        assert_no_panic(&o);
+    }
+
+    // A passphrase bundle opens with the passphrase and only with it.
+    let pf = tmp.path().join("pass.fsb");
+    let env = [("BUNDLE_PASS", "Harbor-Violet-42")];
+    let o = export(&d, &ids, &["--passphrase-env", "BUNDLE_PASS"], &pf, &env);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let o = run_env(&["bundle", "verify", pf.to_str().unwrap(), "--passphrase-env", "BUNDLE_PASS", "--signer", &device_key], None, &env);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let o = verify(&pf, &["--identity", id]);
+    assert_eq!(code(&o), 1, "{}", err(&o));
+    assert!(err(&o).contains("passphrase"), "{}", err(&o));
+}
+
+/// EX-04: an export that fails leaves neither the bundle nor a partial file; the seal is checked
+/// before the vault is unlocked.
+#[test]
+fn bundle_export_bad_input_exits_2_and_leaves_nothing_ex04() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (d, _, ids) = vault_with_records(tmp.path(), 1);
+    let (recipient, _) = keys_new(&tmp.path().join("keys"));
+    let f = tmp.path().join("case.fsb");
+    let left_nothing = |o: &Output| {
+        assert_eq!(code(o), 2, "{}{}", out(o), err(o));
+        assert_no_panic(o);
+        assert!(!f.exists() && !partial(&f).exists(), "no bundle and no partial file");
+    };
+
+    let ghost = "01900000-0000-7000-8000-000000000000".to_string();
+    let o = export(&d, &[ids[0].clone(), ghost.clone()], &["--to", &recipient], &f, &[]);
+    left_nothing(&o);
+    assert!(err(&o).contains(&ghost) && !err(&o).contains(&ids[0]), "names the unknown id only: {}", err(&o));
+
+    let o = export(&d, &ids, &["--to", &recipient, "--passphrase-env", "BUNDLE_PASS"], &f, &[("BUNDLE_PASS", "Harbor-Violet-42")]);
+    left_nothing(&o);
+    let o = export(&d, &ids, &[], &f, &[]);
+    left_nothing(&o);
+
+    let o = export(&d, &ids, &["--passphrase-env", "BUNDLE_PASS"], &f, &[("BUNDLE_PASS", "copper")]);
+    left_nothing(&o);
+    assert!(err(&o).contains("at least 10"), "{}", err(&o));
+    let o = export(&d, &ids, &["--passphrase-env", "BUNDLE_PASS"], &f, &[("BUNDLE_PASS", "harborvioletanchor")]);
+    left_nothing(&o);
+    assert!(err(&o).contains("an upper-case letter") && err(&o).contains("a digit"), "{}", err(&o));
+
+    let o = export(&d, &ids, &["--to", "age1notakey"], &f, &[]);
+    left_nothing(&o);
+    assert!(err(&o).contains("age1notakey"), "{}", err(&o));
+
+    // A leftover partial file (say, from a power cut) is not ours to reuse or delete.
+    std::fs::write(partial(&f), b"left over").unwrap();
+    let o = export(&d, &ids, &["--to", &recipient], &f, &[]);
+    assert_eq!(code(&o), 2, "{}", err(&o));
+    assert!(err(&o).contains("interrupted run"), "{}", err(&o));
+    assert!(!f.exists() && std::fs::read(partial(&f)).unwrap() == b"left over");
+}

@@ -247,9 +247,9 @@ impl Vault {
         Ed25519KeyPair::from_pkcs8(&self.signing_pkcs8).map_err(|_| VaultError::Damaged("device key is malformed".into()))
     }
 
-    /// The device's Ed25519 public key (base64).
+    /// The device's Ed25519 public key (base64), derived from the key that signs.
     pub fn device_public_key(&self) -> Result<String, VaultError> {
-        self.conn.query_row("SELECT value FROM meta WHERE key = 'device_public_key'", [], |r| r.get(0)).map_err(sql)
+        Ok(B64.encode(self.signing_key()?.public_key().as_ref()))
     }
 
     /// Closes the database and zeroes every key held in memory.
