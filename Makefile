@@ -28,6 +28,7 @@ rust-test:
 	# Benchmarks run once each, with tiny sizes, so they cannot rot.
 	$(CARGO) test -p screening --bench screening
 	$(CARGO) test -p vault --bench vault
+	$(CARGO) test -p bundle --bench export
 
 protocols:
 	$(CARGO) run -q -p fieldscreen-cli -- protocol check
@@ -44,10 +45,12 @@ e2e: bootstrap app
 	bash scripts/e2e.sh
 
 ## Benchmarks: the screening crate (criterion: load+validate, one engine step at 300 items) and
-## the vault (unlock with its KDF, answer commit p50/p99, SQLCipher against plain SQLite).
+## the vault (unlock with its KDF, answer commit p50/p99, SQLCipher against plain SQLite), and
+## bundle export against Debian's age CLI.
 bench:
 	$(CARGO) bench -p screening
 	$(CARGO) bench -p vault --bench vault
+	$(CARGO) bench -p bundle --bench export
 
 ## Screenshots of the real window under Xvfb, into docs/screenshots/.
 screenshots: bootstrap app
