@@ -1,6 +1,7 @@
 //! Export throughput against Debian's `age` CLI encrypting the same bytes on the same machine,
 //! as a ratio (goal: at least 0.8 of age's speed). Runs alternate ours and age's, median of
 //! rounds. `cargo bench -p bundle`; `cargo test -p bundle --bench export` runs it once, small.
+//! `EXPORT_BREAKDOWN=1` also times the parts (tar, hashing, copies) on their own.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -92,6 +93,34 @@ fn main() {
         }
     }
     let (ta, tb) = (median(a), median(b));
+    if std::env::var_os("EXPORT_BREAKDOWN").is_some() {
+        let t = Instant::now();
+        let mut tb2 = tar::Builder::new(Vec::with_capacity(plain.len()));
+        for (id, body, _) in &records {
+            let mut h = tar::Header::new_ustar();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o600);
+            tb2.append_data(&mut h, format!("records/{id}.json"), body.as_slice()).expect("tar");
+        }
+        let _ = tb2.into_inner();
+        println!("  tar only: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        for (_, body, _) in &records {
+            std::hint::black_box(ring::digest::digest(&ring::digest::SHA256, body));
+        }
+        println!("  sha256 only: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        for (_, body, _) in &records {
+            use sha2::Digest;
+            std::hint::black_box(sha2::Sha256::digest(body));
+        }
+        println!("  sha2 crate only: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        for (_, body, sig) in &records {
+            std::hint::black_box((body.clone(), sig.clone(), dk.clone()));
+        }
+        println!("  clones only: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    }
     // The age crate alone on the same plaintext: what the container itself costs beyond it.
     let crate_only = median(
         (0..rounds)
