@@ -11,6 +11,7 @@ mod device;
 mod library;
 mod protocol;
 mod screen;
+mod training;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -38,6 +39,11 @@ enum Command {
     },
     /// Run a screening headlessly from an answers file and print the outcome.
     Screen(screen::Args),
+    /// Training scenarios: list them, or play one through the engine and print the debrief.
+    Training {
+        #[command(subcommand)]
+        command: TrainingCmd,
+    },
     /// Language checks.
     Language {
         #[command(subcommand)]
@@ -74,6 +80,22 @@ enum ProtocolCmd {
     /// Show one protocol: items, kinds, answers and what each answer indicates.
     Show {
         id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TrainingCmd {
+    /// List the scenarios.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Play a scenario with its own answers and observations; exit 1 if the outcome does not
+    /// match the expected one.
+    Run {
+        scenario: String,
         #[arg(long)]
         json: bool,
     },
@@ -122,6 +144,8 @@ fn main() -> ExitCode {
             ProtocolCmd::Show { id, json } => protocol::show(&root, &id, json),
         },
         Command::Screen(args) => screen::run(&root, args),
+        Command::Training { command: TrainingCmd::List { json } } => training::list(&root, json),
+        Command::Training { command: TrainingCmd::Run { scenario, json } } => training::run(&root, &scenario, json),
         Command::Language { command: LanguageCmd::Check { file, lang, json } } => language_check(&root, &file, &lang, json),
         Command::Device { command } => device::run(&root, command),
         Command::Keys { command } => bundle_cmd::keys(command),

@@ -16,10 +16,11 @@ pub fn check(root: &Path, paths: &[PathBuf]) -> Result<u8, Exit> {
     match screening::load(&srcs) {
         Ok(lib) => {
             eprintln!(
-                "{} files valid: {} protocols, {} case files, {} glossary terms",
+                "{} files valid: {} protocols, {} case files, {} scenarios, {} glossary terms",
                 srcs.len(),
                 lib.protocols.len(),
                 lib.cases.len(),
+                lib.scenarios.len(),
                 lib.glossary.terms.len()
             );
             Ok(0)
@@ -46,6 +47,21 @@ pub fn test(root: &Path, paths: &[PathBuf]) -> Result<u8, Exit> {
                 for m in &r.mismatches {
                     println!("        {m}");
                 }
+            }
+        }
+    }
+    // Training scenarios are cases too: their expected outcomes must hold.
+    for s in &lib.scenarios {
+        let Some(p) = lib.protocol(&s.protocol) else { continue };
+        let d = screening::training::run(s, &Arc::new(p.clone()));
+        if d.matched {
+            passed += 1;
+            println!("ok    scenario :: {}", s.id);
+        } else {
+            failed += 1;
+            println!("FAIL  scenario :: {} ({})", s.id, s.path);
+            for m in &d.mismatches {
+                println!("        {m}");
             }
         }
     }

@@ -730,3 +730,43 @@ fn bundle_export_bad_input_exits_2_and_leaves_nothing_ex04() {
     assert!(err(&o).contains("interrupted run"), "{}", err(&o));
     assert!(!f.exists() && std::fs::read(partial(&f)).unwrap() == b"left over");
 }
+
+#[test]
+fn training_list_and_run_print_the_debrief() {
+    let o = run(&["training", "list", "--json"], None);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let list = json(&o);
+    let ids: Vec<&str> = list.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert!(ids.len() >= 10 && ids.contains(&"labor-traffic-stop"), "{ids:?}");
+    for id in ids {
+        let o = run(&["training", "run", id, "--json"], None);
+        assert_eq!(code(&o), 0, "{id}: {}{}", out(&o), err(&o));
+        let d = json(&o);
+        assert_eq!(d["matched"], true, "{id}: {d}");
+        for key in ["expected_level", "found_groups", "missed_groups", "observations_missed", "outcome", "learning"] {
+            assert!(d.get(key).is_some(), "{id}: {key} missing");
+        }
+    }
+    let o = run(&["training", "run", "no-such-scenario"], None);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).contains("unknown scenario `no-such-scenario`"));
+}
+
+#[test]
+fn training_run_exits_1_when_the_outcome_does_not_match() {
+    let lib = tempfile::tempdir().unwrap();
+    copy_library(lib.path());
+    let f = lib.path().join("training/labor-traffic-stop.toml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    let start = text.find("[expect]").unwrap();
+    let lvl = start + text[start..].find("level = \"").unwrap() + "level = \"".len();
+    let end = lvl + text[lvl..].find('"').unwrap();
+    let wrong = if &text[lvl..end] == "no-indicators-seen" { "indicators-present" } else { "no-indicators-seen" };
+    std::fs::write(&f, format!("{}{wrong}{}", &text[..lvl], &text[end..])).unwrap();
+    let o = run(&["--protocols", lib.path().to_str().unwrap(), "training", "run", "labor-traffic-stop"], None);
+    assert_eq!(code(&o), 1, "{}", out(&o));
+    assert!(out(&o).contains("DID NOT match") && out(&o).contains("level: expected"), "{}", out(&o));
+    let o = run(&["--protocols", lib.path().to_str().unwrap(), "protocol", "test"], None);
+    assert_eq!(code(&o), 1);
+    assert!(out(&o).contains("FAIL  scenario :: labor-traffic-stop"), "{}", out(&o));
+}

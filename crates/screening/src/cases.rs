@@ -30,7 +30,7 @@ struct RawCase {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawExpect {
+pub(crate) struct RawExpect {
     level: Spanned<String>,
     groups: Option<Vec<Spanned<String>>>,
     declined: Option<Vec<String>>,
@@ -101,58 +101,69 @@ pub(crate) fn compile(cx: &FileCtx, raw: RawCases, beside: Option<&str>, protoco
         }
     }?;
     let arc = Arc::new(proto.clone());
-    let mut cases = Vec::new();
-    for c in raw.case {
-        let at = c.name.span().start;
-        let mut answers = Vec::new();
-        for (k, v) in &c.answers {
-            match RawAnswer::from_toml(v) {
-                Some(a) => answers.push((k.clone(), a)),
-                None => out.push(cx.problem(at, format!("case `{}`: answer for `{k}` must be a string or a number", c.name.get_ref()), None)),
-            }
-        }
-        if let Err(errs) = run_answer_map(arc.clone(), &answers, c.stop_after.as_deref()) {
-            for e in errs {
-                out.push(cx.problem(at, format!("case `{}`: {e}", c.name.get_ref()), None));
-            }
-        }
-        let e = c.expect;
-        if !proto.levels.iter().any(|l| l.id == *e.level.get_ref()) {
-            out.push(cx.problem(e.level.span().start, format!("unknown level `{}`", e.level.get_ref()), None));
-        }
-        let groups = e.groups.map(|gs| crate::load::compile_groups(cx, &gs, out));
-        for id in e.declined.iter().flatten() {
-            if proto.item(id).is_none() {
-                out.push(cx.problem(at, format!("case `{}`: expect.declined names unknown item `{id}`", c.name.get_ref()), None));
-            }
-        }
-        for id in e.actions.iter().flatten() {
-            if !proto.actions.iter().any(|a| a.id == *id) {
-                out.push(cx.problem(at, format!("case `{}`: expect.actions names unknown action `{id}`", c.name.get_ref()), None));
-            }
-        }
-        if let Some(s) = &e.stop_rule {
-            if !proto.stops.iter().any(|r| r.id == *s) {
-                out.push(cx.problem(at, format!("case `{}`: unknown stop rule `{s}`", c.name.get_ref()), None));
-            }
-        }
-        cases.push(Case {
-            name: c.name.get_ref().clone(),
-            line: crate::diag::line_col(cx.text, at).0,
-            answers,
-            stop_after: c.stop_after,
-            expect: Expect {
-                level: e.level.into_inner(),
-                groups,
-                declined: e.declined,
-                stopped: e.stopped,
-                partial: e.partial,
-                stop_rule: e.stop_rule,
-                actions: e.actions,
-            },
-        });
-    }
+    let cases = raw.case.into_iter().map(|c| compile_case(cx, &arc, &c.name, &c.answers, c.stop_after, c.expect, out)).collect();
     (out.len() == before).then(|| CaseFile { path: cx.path.to_string(), protocol: proto.id.clone(), cases })
+}
+
+/// Checks one case (answers, stop point, expectation) against its protocol. Problems point at
+/// the case's name.
+pub(crate) fn compile_case(
+    cx: &FileCtx,
+    arc: &Arc<Protocol>,
+    name: &Spanned<String>,
+    raw_answers: &BTreeMap<String, toml::Value>,
+    stop_after: Option<String>,
+    e: RawExpect,
+    out: &mut Vec<Problem>,
+) -> Case {
+    let proto: &Protocol = arc;
+    let at = name.span().start;
+    let mut answers = Vec::new();
+    for (k, v) in raw_answers {
+        match RawAnswer::from_toml(v) {
+            Some(a) => answers.push((k.clone(), a)),
+            None => out.push(cx.problem(at, format!("`{}`: answer for `{k}` must be a string or a number", name.get_ref()), None)),
+        }
+    }
+    if let Err(errs) = run_answer_map(arc.clone(), &answers, stop_after.as_deref()) {
+        for err in errs {
+            out.push(cx.problem(at, format!("`{}`: {err}", name.get_ref()), None));
+        }
+    }
+    if !proto.levels.iter().any(|l| l.id == *e.level.get_ref()) {
+        out.push(cx.problem(e.level.span().start, format!("unknown level `{}`", e.level.get_ref()), None));
+    }
+    let groups = e.groups.map(|gs| crate::load::compile_groups(cx, &gs, out));
+    for id in e.declined.iter().flatten() {
+        if proto.item(id).is_none() {
+            out.push(cx.problem(at, format!("`{}`: expect.declined names unknown item `{id}`", name.get_ref()), None));
+        }
+    }
+    for id in e.actions.iter().flatten() {
+        if !proto.actions.iter().any(|a| a.id == *id) {
+            out.push(cx.problem(at, format!("`{}`: expect.actions names unknown action `{id}`", name.get_ref()), None));
+        }
+    }
+    if let Some(st) = &e.stop_rule {
+        if !proto.stops.iter().any(|r| r.id == *st) {
+            out.push(cx.problem(at, format!("`{}`: unknown stop rule `{st}`", name.get_ref()), None));
+        }
+    }
+    Case {
+        name: name.get_ref().clone(),
+        line: crate::diag::line_col(cx.text, at).0,
+        answers,
+        stop_after,
+        expect: Expect {
+            level: e.level.into_inner(),
+            groups,
+            declined: e.declined,
+            stopped: e.stopped,
+            partial: e.partial,
+            stop_rule: e.stop_rule,
+            actions: e.actions,
+        },
+    }
 }
 
 /// Runs one case against its protocol.

@@ -15,6 +15,7 @@ pub mod model;
 pub mod outcome;
 pub mod resources;
 mod satisfy;
+pub mod training;
 
 pub use answer::{Answer, AnswerKind};
 pub use cases::{run_case, CaseResult};

@@ -35,6 +35,7 @@ pub struct Library {
     pub cases: Vec<CaseFile>,
     pub directories: Vec<Directory>,
     pub policies: Vec<Policy>,
+    pub scenarios: Vec<crate::training::Scenario>,
 }
 
 impl Library {
@@ -43,6 +44,9 @@ impl Library {
     }
     pub fn policy(&self, id: &str) -> Option<&Policy> {
         self.policies.iter().find(|p| p.id == id)
+    }
+    pub fn scenario(&self, id: &str) -> Option<&crate::training::Scenario> {
+        self.scenarios.iter().find(|s| s.id == id)
     }
 }
 
@@ -54,6 +58,7 @@ pub enum FileKind {
     Glossary,
     Directory,
     Policy,
+    Scenario,
 }
 
 /// Tells a content file's kind from its first table header.
@@ -67,6 +72,7 @@ pub fn file_kind(text: &str) -> Option<FileKind> {
             "[[term]]" => FileKind::Glossary,
             "[directory]" => FileKind::Directory,
             "[policy]" => FileKind::Policy,
+            "[scenario]" => FileKind::Scenario,
             _ => continue,
         };
         return Some(kind);
@@ -262,7 +268,7 @@ pub fn load(sources: &[Source]) -> Result<Library, Vec<Problem>> {
             problems.push(cx.problem(
                 0,
                 "not a Fieldscreen content file",
-                Some("it should start with [protocol], [checklist], [[case]], [[term]], [directory] or [policy]".into()),
+                Some("it should start with [protocol], [checklist], [[case]], [[term]], [directory], [policy] or [scenario]".into()),
             ));
         }
         kinds.push(kind);
@@ -353,6 +359,19 @@ pub fn load(sources: &[Source]) -> Result<Library, Vec<Problem>> {
                 .map(|(p, _)| p.path.as_str());
             if let Some(cf) = crate::cases::compile(&cx, raw, beside, &lib.protocols, &mut problems) {
                 lib.cases.push(cf);
+            }
+        }
+    }
+
+    for s in of(FileKind::Scenario) {
+        let cx = FileCtx { path: &s.path, text: &s.text };
+        if let Some(raw) = parse_toml::<crate::training::RawScenarioFile>(&cx, &mut problems) {
+            if let Some(sc) = crate::training::compile(&cx, raw, &lib.protocols, &lib.glossary, &mut problems) {
+                if let Some(other) = lib.scenarios.iter().find(|o| o.id == sc.id) {
+                    problems.push(cx.problem(0, format!("scenario `{}` is also defined in {}", sc.id, other.path), None));
+                } else {
+                    lib.scenarios.push(sc);
+                }
             }
         }
     }

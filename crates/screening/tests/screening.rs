@@ -441,3 +441,100 @@ fn the_adult_minors_rule_holds_for_every_other_answer() {
         }
     }
 }
+
+// ---------- training scenarios ----------
+
+const SCENARIO: &str = r#"
+[scenario]
+id = "test-scenario"
+title = "Test"
+protocol = "base"
+language = "es"
+summary = "A minor who traded sex for a place to stay."
+
+[trainer]
+profile = "Sixteen, staying with an older man."
+story = "Trades sex for a place to sleep."
+notes = "The minors rule applies without any force, fraud or coercion."
+
+[answers]
+danger = "no"
+consent = "yes"
+age = 16
+traded = "yes"
+work = "declined"
+threat = "no"
+
+[[observe]]
+item = "papers-held"
+answer = "not-seen"
+cue = "She has her own school ID."
+
+[expect]
+level = "minor-sex"
+groups = ["minor", "purpose-sex"]
+declined = ["work"]
+
+[[learning]]
+point = "A minor in commercial sex is trafficking by law."
+source = "22 U.S.C. 7102"
+"#;
+
+fn scenario_sources(text: &str) -> Vec<Source> {
+    let mut s = base_sources(&testdata("base.toml"));
+    s.push(Source { path: "scenario.toml".into(), text: text.into() });
+    s
+}
+
+#[test]
+fn a_scenario_plays_through_the_engine_and_the_debrief_compares() {
+    let lib = load(&scenario_sources(SCENARIO)).unwrap_or_else(|p| panic!("{p:#?}"));
+    let s = lib.scenario("test-scenario").unwrap();
+    let p = Arc::new(lib.protocol("base").unwrap().clone());
+    let d = screening::training::run(s, &p);
+    assert!(d.matched, "{:?}", d.mismatches);
+    assert_eq!(d.found_groups, vec![Group::PurposeSex, Group::Minor]);
+    assert!(d.missed_groups.is_empty() && d.extra_groups.is_empty());
+    // A scenario whose expectation is wrong does not match, and says why.
+    let wrong = SCENARIO.replace("level = \"minor-sex\"", "level = \"some\"");
+    let lib = load(&scenario_sources(&wrong)).unwrap();
+    let d = screening::training::run(lib.scenario("test-scenario").unwrap(), &p);
+    assert!(!d.matched);
+    assert!(d.mismatches[0].contains("expected `some`, got `minor-sex`"), "{:?}", d.mismatches);
+}
+
+#[test]
+fn scenario_problems_are_reported_with_their_place() {
+    for (from, to, want) in [
+        ("protocol = \"base\"", "protocol = \"nope\"", "unknown protocol `nope`"),
+        ("language = \"es\"", "language = \"fr\"", "has no `fr`"),
+        ("traded = \"yes\"", "traded = \"maybe\"", "invalid answer for `traded`"),
+        ("item = \"papers-held\"", "item = \"traded\"", "is asked, not observed"),
+        ("danger = \"no\"", "danger = \"no\"\n\"papers-held\" = \"seen\"", "is an observation"),
+        ("cue = \"She has her own school ID.\"", "cue = \" \"", "has no cue"),
+        ("source = \"22 U.S.C. 7102\"", "source = \"\"", "learning points, each with its source"),
+        ("notes = \"The minors rule", "notes = \"No child prostitute here. The minors rule", "avoid list"),
+        ("level = \"minor-sex\"", "level = \"medium\"", "unknown level `medium`"),
+    ] {
+        assert!(SCENARIO.contains(from), "{from}");
+        let p = load(&scenario_sources(&SCENARIO.replacen(from, to, 1))).err().unwrap_or_else(|| panic!("{want}: loaded"));
+        let hit = p.iter().find(|p| p.message.contains(want)).unwrap_or_else(|| panic!("{want}: {p:#?}"));
+        assert_eq!(hit.path, "scenario.toml");
+        assert!(hit.line > 1);
+    }
+}
+
+#[test]
+fn shipped_scenarios_cover_the_curriculum_and_match() {
+    let lib = shipped();
+    assert!(lib.scenarios.len() >= 10, "{} scenarios", lib.scenarios.len());
+    for id in [
+        "adult-sex-debt-documents", "labor-traffic-stop", "domestic-servitude", "minor-no-third-party", "minor-discloses-midway",
+        "domestic-violence-no-trafficking", "smuggling-not-trafficking", "declines-everything", "stops-early", "immediate-danger",
+    ] {
+        let s = lib.scenario(id).unwrap_or_else(|| panic!("scenario `{id}` is missing"));
+        let p = Arc::new(lib.protocol(&s.protocol).unwrap().clone());
+        let d = screening::training::run(s, &p);
+        assert!(d.matched, "{id}: {:?}", d.mismatches);
+    }
+}
