@@ -17,6 +17,9 @@ use base64::Engine;
 use ring::signature::{UnparsedPublicKey, ED25519};
 use serde::{Deserialize, Serialize};
 
+/// The protocol a record was taken with (id, version, content hash).
+pub use screening::outcome::ProtocolRef;
+
 pub const FORMAT: &str = "fieldscreen-bundle/1";
 pub const MANIFEST: &str = "manifest.json";
 pub const SIGNATURE: &str = "manifest.sig";
@@ -119,13 +122,6 @@ pub struct RecordIn {
     /// The device's Ed25519 public key (base64).
     pub device_key: String,
     pub protocol: ProtocolRef,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProtocolRef {
-    pub id: String,
-    pub version: String,
-    pub content_hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -168,9 +168,7 @@ fn export(root: &Path, a: ExportArgs) -> Result<u8, Exit> {
             return Err(BundleError::Io("interrupted".into()));
         }
         let s = v.sealed(std::slice::from_ref(id)).map_err(|e| BundleError::Input(e.to_string()))?.remove(0);
-        let p = s.protocol;
-        let protocol = bundle::ProtocolRef { id: p.id, version: p.version, content_hash: p.content_hash };
-        Ok(RecordIn { id: s.id, body: s.body.into_bytes(), signature: s.signature, device_key: device_key.clone(), protocol })
+        Ok(RecordIn { id: s.id, body: s.body.into_bytes(), signature: s.signature, device_key: device_key.clone(), protocol: s.protocol })
     });
     let tty = std::io::stderr().is_terminal();
     let mut progress = |k: usize, n: usize| {

@@ -268,7 +268,9 @@ fn language_check_flags_terms_with_position_and_alternative() {
 fn protocols_folder_comes_from_the_flag_or_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     copy_library(dir.path());
+    // A library without the minors protocol (and so without the scenarios that play it).
     std::fs::remove_dir_all(dir.path().join("minors")).unwrap();
+    std::fs::remove_dir_all(dir.path().join("training")).unwrap();
     let d = dir.path().to_str().unwrap();
     for o in [run(&["--protocols", d, "protocol", "list", "--json"], None), run_env(&["protocol", "list", "--json"], None, &[("FIELDSCREEN_PROTOCOLS", d)])] {
         assert_eq!(code(&o), 0, "{}", err(&o));

@@ -48,7 +48,8 @@ pub struct ItemRef {
     pub label: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Which protocol, exactly: id, version and the hash of its content (with its checklists).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ProtocolRef {
     pub id: String,
     pub version: String,

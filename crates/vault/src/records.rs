@@ -11,6 +11,7 @@ use ring::signature::{KeyPair, UnparsedPublicKey, ED25519};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use screening::outcome::ProtocolRef;
 use screening::{Event, ItemKind, Policy, Protocol, Session};
 
 use crate::{audit, sql, Vault, VaultError};
@@ -25,13 +26,6 @@ pub struct DraftSummary {
     pub language: String,
     pub started_at: String,
     pub events: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProtocolRef {
-    pub id: String,
-    pub version: String,
-    pub content_hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
