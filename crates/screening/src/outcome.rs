@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::answer::AnswerKind;
 use crate::engine::{Session, Status};
-use crate::model::{Action, Group, ItemKind, Level, Population};
+use crate::model::{Action, ActionKind, Group, ItemKind, Level, Population};
 use crate::resources::Policy;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -145,6 +145,12 @@ impl Session {
         for o in &fired {
             add(&o.actions);
         }
+        // Safety and medical needs come first, whichever rule named them; the rest keep their order.
+        action_ix.sort_by_key(|a| match p.actions[*a].kind {
+            ActionKind::Emergency => 0,
+            ActionKind::Medical => 1,
+            _ => 2,
+        });
 
         let partial = matches!(status, Status::Stopped | Status::InProgress);
         let unanswered = if partial {

@@ -536,5 +536,10 @@ fn shipped_scenarios_cover_the_curriculum_and_match() {
         let p = Arc::new(lib.protocol(&s.protocol).unwrap().clone());
         let d = screening::training::run(s, &p);
         assert!(d.matched, "{id}: {:?}", d.mismatches);
+        if id == "immediate-danger" {
+            // Safety first: emergency and medical actions lead, even when a stop rule also holds.
+            let kinds: Vec<_> = d.outcome.unwrap().actions.iter().map(|a| a.kind).collect();
+            assert_eq!(&kinds[..2], &[screening::model::ActionKind::Emergency, screening::model::ActionKind::Medical], "{kinds:?}");
+        }
     }
 }
