@@ -263,8 +263,9 @@ impl Vault {
         self.change_secret_stopping(old, new, policy, now, None)
     }
 
-    #[doc(hidden)]
-    pub fn change_secret_stopping(&self, old: &str, new: &str, policy: &UnlockPolicy, now: DateTime<Utc>, stop: Option<keys::Step>) -> Result<(), VaultError> {
+    /// `change_secret`, optionally stopping after a step of the key-file replace as a crash there
+    /// would (crash tests only; not part of the public API).
+    pub(crate) fn change_secret_stopping(&self, old: &str, new: &str, policy: &UnlockPolicy, now: DateTime<Utc>, stop: Option<keys::Step>) -> Result<(), VaultError> {
         policy.check_secret(new)?;
         let mut kf = KeyFile::read(&self.dir)?;
         let dek = kf.secret.open(old)?.ok_or(VaultError::WrongSecret)?;
