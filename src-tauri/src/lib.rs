@@ -1,72 +1,293 @@
-//! Fieldscreen's Tauri shell. Thin: each command converts DTOs and calls the screening crate.
+//! Fieldscreen's Tauri shell. Thin: each command forwards to `Field` (the officer app over the
+//! vault) or `Screen` (training, in memory); the shell adds the lock timer, focus and window
+//! lifecycle, and the navigation guard.
 
 pub mod content;
+pub mod dto;
+pub mod field;
 pub mod screen;
+pub mod view;
 
+#[cfg(test)]
+mod bindings;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use screening::Answer;
-use tauri::{Runtime, State};
+use screening::{Answer, Flag, Outcome};
+use tauri::{Emitter, Manager, Runtime, State};
 
-use screen::{CommandError, ProtocolSummary, Screen, SessionView};
-use screening::Outcome;
+use dto::*;
+use field::Field;
+use screen::Screen;
 
-pub struct AppState(pub Mutex<Screen>);
+pub struct AppState {
+    pub field: Mutex<Field>,
+    pub training: Mutex<Screen>,
+}
 
-fn with<T>(state: &State<'_, AppState>, f: impl FnOnce(&mut Screen) -> Result<T, CommandError>) -> Result<T, CommandError> {
-    let mut guard = state.0.lock().map_err(|_| CommandError { kind: "internal", message: "state lock poisoned".into() })?;
-    f(&mut guard)
+/// The event the UI drops all screen state on.
+pub const LOCKED_EVENT: &str = "locked";
+
+fn field<T>(state: &State<'_, AppState>, f: impl FnOnce(&mut Field) -> Result<T, CommandError>) -> Result<T, CommandError> {
+    let mut g = state.field.lock().map_err(|_| CommandError::new("internal", "state lock poisoned"))?;
+    g.touch(Instant::now());
+    f(&mut g)
+}
+
+fn training<T>(state: &State<'_, AppState>, f: impl FnOnce(&mut Screen) -> Result<T, CommandError>) -> Result<T, CommandError> {
+    let mut g = state.training.lock().map_err(|_| CommandError::new("internal", "state lock poisoned"))?;
+    f(&mut g)
+}
+
+// ---- officer app: allowed whatever the lock state -------------------------------------------
+
+#[tauri::command]
+fn status(state: State<'_, AppState>) -> Result<AppStatus, CommandError> {
+    field(&state, |f| Ok(f.status()))
 }
 
 #[tauri::command]
-fn list_protocols(state: State<'_, AppState>) -> Result<Vec<ProtocolSummary>, CommandError> {
-    with(&state, |s| Ok(s.protocols()))
+fn setup_options(state: State<'_, AppState>) -> Result<SetupOptions, CommandError> {
+    field(&state, |f| f.setup_options())
 }
 
 #[tauri::command]
-fn start_screening(state: State<'_, AppState>, protocol_id: String, language: String) -> Result<SessionView, CommandError> {
-    with(&state, |s| s.start(&protocol_id, &language))
+fn setup(state: State<'_, AppState>, args: SetupArgs) -> Result<AppStatus, CommandError> {
+    field(&state, |f| f.setup(args))
+}
+
+#[tauri::command]
+fn unlock(state: State<'_, AppState>, secret: String) -> Result<AppStatus, CommandError> {
+    field(&state, |f| f.unlock(&secret))
+}
+
+#[tauri::command]
+fn lock<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>) -> Result<AppStatus, CommandError> {
+    let status = field(&state, |f| {
+        f.lock();
+        Ok(f.status())
+    })?;
+    let _ = app.emit(LOCKED_EVENT, ());
+    Ok(status)
+}
+
+/// The person or officer touched the screen: resets the inactivity timer.
+#[tauri::command]
+fn touch(state: State<'_, AppState>) -> Result<(), CommandError> {
+    field(&state, |_| Ok(()))
+}
+
+// ---- officer app: refused while locked (enforced in `Field`) --------------------------------
+
+#[tauri::command]
+fn home(state: State<'_, AppState>) -> Result<Home, CommandError> {
+    field(&state, |f| f.home())
+}
+
+#[tauri::command]
+fn new_screening_options(state: State<'_, AppState>) -> Result<NewScreeningOptions, CommandError> {
+    field(&state, |f| f.new_screening_options())
+}
+
+#[tauri::command]
+fn start_screening(state: State<'_, AppState>, args: StartArgs) -> Result<SessionView, CommandError> {
+    field(&state, |f| f.start(args))
+}
+
+#[tauri::command]
+fn resume_draft(state: State<'_, AppState>, draft_id: String) -> Result<SessionView, CommandError> {
+    field(&state, |f| f.resume(&draft_id))
+}
+
+#[tauri::command]
+fn current_view(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
+    field(&state, |f| f.view())
 }
 
 #[tauri::command]
 fn answer(state: State<'_, AppState>, item_id: String, answer: Answer) -> Result<SessionView, CommandError> {
-    with(&state, |s| s.answer(&item_id, answer))
+    field(&state, |f| f.answer(&item_id, answer))
 }
 
 #[tauri::command]
 fn go_back(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
-    with(&state, |s| s.back())
+    field(&state, |f| f.back())
 }
 
 #[tauri::command]
 fn stop_screening(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
-    with(&state, |s| s.stop())
+    field(&state, |f| f.stop())
 }
 
 #[tauri::command]
-fn outcome(state: State<'_, AppState>) -> Result<Outcome, CommandError> {
-    with(&state, |s| s.outcome())
+fn handover_start(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
+    field(&state, |f| f.handover_start())
 }
 
 #[tauri::command]
-fn end_screening(state: State<'_, AppState>) -> Result<(), CommandError> {
-    with(&state, |s| {
+fn handover_end(state: State<'_, AppState>, secret: String) -> Result<SessionView, CommandError> {
+    field(&state, |f| f.handover_end(&secret))
+}
+
+#[tauri::command]
+fn outcome(state: State<'_, AppState>) -> Result<OutcomeView, CommandError> {
+    field(&state, |f| f.outcome())
+}
+
+#[tauri::command]
+fn set_referral(state: State<'_, AppState>, resource_id: String, choice: ReferralChoice) -> Result<OutcomeView, CommandError> {
+    field(&state, |f| f.set_referral(&resource_id, choice))
+}
+
+#[tauri::command]
+fn check_notes(state: State<'_, AppState>, text: String) -> Result<Vec<Flag>, CommandError> {
+    field(&state, |f| f.check_notes(&text))
+}
+
+#[tauri::command]
+fn save_notes(state: State<'_, AppState>, text: String) -> Result<OutcomeView, CommandError> {
+    field(&state, |f| f.save_notes(&text))
+}
+
+#[tauri::command]
+fn resource_card(state: State<'_, AppState>) -> Result<ResourceCard, CommandError> {
+    field(&state, |f| f.resource_card())
+}
+
+#[tauri::command]
+fn finalize(state: State<'_, AppState>) -> Result<Finalized, CommandError> {
+    field(&state, |f| f.finalize())
+}
+
+#[tauri::command]
+fn close_screening(state: State<'_, AppState>) -> Result<(), CommandError> {
+    field(&state, |f| f.close())
+}
+
+// ---- training: in memory, no vault ------------------------------------------------------------
+
+#[tauri::command]
+fn training_protocols(state: State<'_, AppState>) -> Result<Vec<ProtocolSummary>, CommandError> {
+    training(&state, |s| Ok(s.protocols()))
+}
+
+#[tauri::command]
+fn training_start(state: State<'_, AppState>, protocol_id: String, language: String) -> Result<SessionView, CommandError> {
+    training(&state, |s| s.start(&protocol_id, &language))
+}
+
+#[tauri::command]
+fn training_answer(state: State<'_, AppState>, item_id: String, answer: Answer) -> Result<SessionView, CommandError> {
+    training(&state, |s| s.answer(&item_id, answer))
+}
+
+#[tauri::command]
+fn training_back(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
+    training(&state, |s| s.back())
+}
+
+#[tauri::command]
+fn training_stop(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
+    training(&state, |s| s.stop())
+}
+
+#[tauri::command]
+fn training_outcome(state: State<'_, AppState>) -> Result<Outcome, CommandError> {
+    training(&state, |s| s.outcome())
+}
+
+#[tauri::command]
+fn training_end(state: State<'_, AppState>) -> Result<(), CommandError> {
+    training(&state, |s| {
         s.end();
         Ok(())
     })
 }
 
+/// Only the app's own pages: the bundled UI, or the dev server in a debug build.
+pub fn navigation_allowed(url: &tauri::Url) -> bool {
+    match (url.scheme(), url.host_str()) {
+        ("tauri", Some("localhost")) => true,
+        ("http" | "https", Some("tauri.localhost")) => true,
+        ("http", Some("localhost")) => cfg!(debug_assertions) && url.port() == Some(1420),
+        _ => false,
+    }
+}
+
 /// The app on any runtime (the real one, or the mock runtime in tests).
-pub fn app<R: Runtime>(builder: tauri::Builder<R>, screen: Screen) -> tauri::Builder<R> {
-    builder.manage(AppState(Mutex::new(screen))).invoke_handler(tauri::generate_handler![
-        list_protocols,
-        start_screening,
-        answer,
-        go_back,
-        stop_screening,
-        outcome,
-        end_screening
-    ])
+pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri::plugin::Builder::<R, ()>::new("navigation-guard").on_navigation(|_, url| navigation_allowed(url)).build())
+        .on_window_event(|window, event| {
+            let state = window.state::<AppState>();
+            let Ok(mut f) = state.field.lock() else { return };
+            match event {
+                tauri::WindowEvent::Focused(focused) => f.focus_changed(*focused, Instant::now()),
+                tauri::WindowEvent::CloseRequested { .. } | tauri::WindowEvent::Destroyed => {
+                    f.lock();
+                }
+                _ => {}
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            status,
+            setup_options,
+            setup,
+            unlock,
+            lock,
+            touch,
+            home,
+            new_screening_options,
+            start_screening,
+            resume_draft,
+            current_view,
+            answer,
+            go_back,
+            stop_screening,
+            handover_start,
+            handover_end,
+            outcome,
+            set_referral,
+            check_notes,
+            save_notes,
+            resource_card,
+            finalize,
+            close_screening,
+            training_protocols,
+            training_start,
+            training_answer,
+            training_back,
+            training_stop,
+            training_outcome,
+            training_end
+        ])
+}
+
+/// Checks the lock clocks once a second; when one runs out, locks and tells the UI.
+fn spawn_lock_timer<R: Runtime>(app: tauri::AppHandle<R>) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let state = app.state::<AppState>();
+        let locked = match state.field.lock() {
+            Ok(mut f) => f.tick(Instant::now()),
+            Err(_) => return,
+        };
+        if locked {
+            let _ = app.emit(LOCKED_EVENT, ());
+        }
+    });
+}
+
+/// The data folder: `FIELDSCREEN_DATA_DIR`, else the OS app-data folder.
+fn data_dir<R: Runtime>(app: &tauri::App<R>) -> Result<PathBuf, String> {
+    match std::env::var_os("FIELDSCREEN_DATA_DIR") {
+        Some(d) => Ok(PathBuf::from(d)),
+        None => app.path().app_data_dir().map_err(|e| format!("no app-data folder: {e}")),
+    }
 }
 
 pub fn run() {
@@ -77,10 +298,26 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    app(tauri::Builder::default(), Screen::new(library))
-        .run(tauri::generate_context!())
-        .unwrap_or_else(|e| {
+    let result = app(tauri::Builder::default())
+        .setup(move |app| {
+            let dir = data_dir(app)?;
+            let field = Field::new(dir, library.clone())?;
+            app.manage(AppState { field: Mutex::new(field), training: Mutex::new(Screen::new(library)) });
+            spawn_lock_timer(app.handle().clone());
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                if let Ok(mut f) = handle.state::<AppState>().field.lock() {
+                    f.lock();
+                }
+            }
+        }),
+        Err(e) => {
             eprintln!("fieldscreen: the app could not start: {e}");
             std::process::exit(1);
-        });
+        }
+    }
 }

@@ -1,124 +1,11 @@
-//! The state behind the screening commands, and the DTOs that cross the IPC boundary.
-//! Plain Rust: the Tauri commands in `lib.rs` only forward to it.
+//! A screening held in memory only, never saved: what training runs on.
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use screening::{Answer, Library, Outcome, Session};
 
-use screening::model::{AnswerSpec, Guidance, ItemKind, Population};
-use screening::{Answer, Library, Outcome, Session, Status};
-
-/// What the UI matches on: `kind`, never the message text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CommandError {
-    pub kind: &'static str,
-    pub message: String,
-}
-
-impl CommandError {
-    fn new(kind: &'static str, message: impl Into<String>) -> Self {
-        CommandError { kind, message: message.into() }
-    }
-}
-
-impl From<screening::EngineError> for CommandError {
-    fn from(e: screening::EngineError) -> Self {
-        use screening::EngineError::*;
-        let kind = match &e {
-            UnknownItem(_) => "unknown-item",
-            NotShown(_) => "not-shown",
-            InvalidAnswer { .. } => "invalid-answer",
-            Stopped => "stopped",
-            Concluded(_) => "concluded",
-            AtStart => "at-start",
-        };
-        CommandError::new(kind, e.to_string())
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ProtocolSummary {
-    pub id: String,
-    pub version: String,
-    pub title: String,
-    pub summary: String,
-    pub population: Population,
-    pub languages: Vec<String>,
-    pub asked_items: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ProtocolRef {
-    pub id: String,
-    pub version: String,
-    pub title: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SectionView {
-    pub id: String,
-    pub title: String,
-    pub safety: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ChoiceView {
-    pub id: String,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct AnswerView {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub choices: Vec<ChoiceView>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ItemView {
-    pub id: String,
-    pub kind: ItemKind,
-    pub label: String,
-    pub section: SectionView,
-    /// The person's words in the chosen language; for an observation, its label.
-    pub text: String,
-    pub guidance: Guidance,
-    pub answer: AnswerView,
-    /// Answer tokens offered besides the choices.
-    pub options: Vec<&'static str>,
-    pub current: Option<Answer>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Position {
-    pub index: usize,
-    pub total: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StopView {
-    pub id: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SessionView {
-    pub protocol: ProtocolRef,
-    pub language: String,
-    pub current: Option<ItemView>,
-    pub position: Position,
-    pub can_go_back: bool,
-    pub status: Status,
-    pub stop_rule: Option<StopView>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct StartArgs {
-    pub protocol_id: String,
-    pub language: String,
-}
+use crate::dto::{CommandError, ProtocolSummary, SessionView};
+use crate::view::{protocol_summary, session_view};
 
 /// The open screening, if any, and the content it runs on.
 pub struct Screen {
@@ -132,19 +19,7 @@ impl Screen {
     }
 
     pub fn protocols(&self) -> Vec<ProtocolSummary> {
-        self.library
-            .protocols
-            .iter()
-            .map(|p| ProtocolSummary {
-                id: p.id.clone(),
-                version: p.version.clone(),
-                title: p.title.clone(),
-                summary: p.summary.clone(),
-                population: p.population,
-                languages: p.languages.clone(),
-                asked_items: p.asked_items(),
-            })
-            .collect()
+        self.library.protocols.iter().map(protocol_summary).collect()
     }
 
     pub fn start(&mut self, protocol_id: &str, language: &str) -> Result<SessionView, CommandError> {
@@ -193,55 +68,7 @@ impl Screen {
 
     pub fn view(&self) -> Result<SessionView, CommandError> {
         let (s, lang) = self.session.as_ref().ok_or_else(no_session)?;
-        let p = s.protocol();
-        let current = s.current().map(|it| {
-            let sec = &p.sections[it.section];
-            let text = match it.kind {
-                ItemKind::Observation => it.label.clone(),
-                _ => it.text.get(lang).or_else(|| it.text.get("en")).cloned().unwrap_or_default(),
-            };
-            let (kind, choices, min, max) = match &it.answer {
-                AnswerSpec::Choice(c) => (
-                    "choice",
-                    c.iter()
-                        .map(|c| ChoiceView {
-                            id: c.id.clone(),
-                            text: c.text.get(lang).or_else(|| c.text.get("en")).cloned().unwrap_or_else(|| c.id.clone()),
-                        })
-                        .collect(),
-                    None,
-                    None,
-                ),
-                AnswerSpec::Number { min, max } => ("number", Vec::new(), *min, *max),
-                other => (other.name(), Vec::new(), None, None),
-            };
-            ItemView {
-                id: it.id.clone(),
-                kind: it.kind,
-                label: it.label.clone(),
-                section: SectionView { id: sec.id.clone(), title: sec.title.clone(), safety: sec.safety },
-                text,
-                guidance: it.guidance.clone(),
-                answer: AnswerView { kind, choices, min, max },
-                options: it.answer.tokens().iter().map(|t| t.token()).collect(),
-                current: s.answer_of(&it.id).cloned(),
-            }
-        });
-        let (index, total) = s.progress();
-        let status = s.status();
-        Ok(SessionView {
-            protocol: ProtocolRef { id: p.id.clone(), version: p.version.clone(), title: p.title.clone() },
-            language: lang.clone(),
-            current,
-            position: Position { index, total },
-            can_go_back: s.can_go_back(),
-            status,
-            stop_rule: if status == Status::Concluded {
-                s.stop_rule().map(|r| StopView { id: r.id.clone(), reason: r.reason.clone() })
-            } else {
-                None
-            },
-        })
+        Ok(session_view(s, lang, None, 0, false))
     }
 }
 
@@ -252,6 +79,8 @@ fn no_session() -> CommandError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dto::ItemView;
+    use screening::Status;
     use serde_json::json;
 
     fn screen() -> Screen {
@@ -260,7 +89,7 @@ mod tests {
 
     /// The first answer a person could give to the item on screen.
     fn first_answer(item: &ItemView) -> Answer {
-        let v = match item.answer.kind {
+        let v = match item.answer.kind.as_str() {
             "choice" => json!({"kind": "choice", "value": item.answer.choices[0].id}),
             "number" => json!({"kind": "number", "value": item.answer.min.unwrap_or(0.0) + 30.0}),
             "text" => json!({"kind": "text", "value": "short"}),

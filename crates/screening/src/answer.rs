@@ -10,6 +10,7 @@ pub const MAX_TEXT: usize = 200;
 /// One answer to one item. `Declined` and `NotSure` are answers in their own right, never `No`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Answer {
     Yes,
     No,
@@ -26,6 +27,7 @@ pub enum Answer {
 /// The kind of an answer, without its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum AnswerKind {
     Yes,
     No,

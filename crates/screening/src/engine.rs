@@ -40,6 +40,7 @@ pub enum EngineError {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Status {
     InProgress,
     /// Every item shown has an answer.

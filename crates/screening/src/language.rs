@@ -19,6 +19,7 @@ fn default_lang() -> String {
 
 /// One harmful term found in a text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Flag {
     /// Byte range in the checked text.
     pub start: usize,

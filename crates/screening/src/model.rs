@@ -10,6 +10,7 @@ use crate::condition::Cond;
 /// Indicator groups: the means (force, fraud, coercion), the purpose, a minor, and safety.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Group {
     Force,
     Fraud,
@@ -48,6 +49,7 @@ impl Group {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Population {
     Adult,
     Minor,
@@ -55,6 +57,7 @@ pub enum Population {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ItemKind {
     Question,
     Observation,
@@ -128,6 +131,7 @@ impl AnswerSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Guidance {
     pub why: String,
     pub how: String,
@@ -135,6 +139,7 @@ pub struct Guidance {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Section {
     pub id: String,
     pub title: String,
@@ -167,6 +172,7 @@ impl Item {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Level {
     pub id: String,
     pub rank: u32,
@@ -176,6 +182,7 @@ pub struct Level {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ActionKind {
     Emergency,
     Medical,
@@ -209,6 +216,7 @@ impl ActionKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Action {
     pub id: String,
     pub kind: ActionKind,

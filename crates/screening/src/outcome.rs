@@ -9,6 +9,7 @@ use crate::model::{Action, ActionKind, Group, ItemKind, Level, Population};
 use crate::resources::Policy;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Indicator {
     pub item: String,
     pub label: String,
@@ -19,6 +20,7 @@ pub struct Indicator {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Indicators {
     pub force: Vec<Indicator>,
     pub fraud: Vec<Indicator>,
@@ -43,6 +45,7 @@ impl Indicators {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ItemRef {
     pub item: String,
     pub label: String,
@@ -50,6 +53,7 @@ pub struct ItemRef {
 
 /// Which protocol, exactly: id, version and the hash of its content (with its checklists).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProtocolRef {
     pub id: String,
     pub version: String,
@@ -57,12 +61,14 @@ pub struct ProtocolRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StopRef {
     pub id: String,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Outcome {
     pub protocol: ProtocolRef,
     pub status: Status,

@@ -62,6 +62,9 @@ const MIGRATIONS: &[&str] = &[
         queued_at TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0
      );",
+    // 2: what the officer records around the answers (encounter, referral choices, notes), as a
+    //    JSON object, kept with the draft and sealed into its record.
+    "ALTER TABLE drafts ADD COLUMN context TEXT NOT NULL DEFAULT '{}';",
 ];
 
 fn sql(e: rusqlite::Error) -> VaultError {

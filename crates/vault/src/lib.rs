@@ -278,6 +278,29 @@ impl Vault {
         Ok(())
     }
 
+    /// Asks for the secret again while unlocked (leaving the hand-over view, an export). Goes
+    /// through the same delays and lockout as unlocking; a wipe policy applies here too.
+    pub fn confirm_secret(&self, secret: &str, policy: &UnlockPolicy, now: DateTime<Utc>) -> Result<(), VaultError> {
+        let kf = KeyFile::read(&self.dir)?;
+        let gkey = kf.guard_key()?;
+        let g = guard::Guard::new(&self.dir, &gkey, policy);
+        let state = g.load(now)?;
+        if let Gate::Wait { remaining, locked_out } = g.gate(&state, now) {
+            return Err(if locked_out { VaultError::LockedOut(fmt_duration(remaining)) } else { VaultError::Delayed(fmt_duration(remaining)) });
+        }
+        if kf.secret.open(secret)?.is_none() {
+            let state = g.fail(state, now)?;
+            self.audit("confirm-failure", None, now)?;
+            if policy.wipe_after.is_some_and(|n| state.failures >= n) {
+                wipe(&self.dir)?;
+                return Err(VaultError::Wiped);
+            }
+            return Err(if state.locked_out { VaultError::LockedOut(fmt_duration(policy.lockout)) } else { VaultError::WrongSecret });
+        }
+        g.succeed(state, now)?;
+        self.audit("confirm", None, now)
+    }
+
     /// SQLCipher page HMACs, SQLite's check, and the audit chain.
     pub fn verify(&self) -> Result<u64, VaultError> {
         db::integrity(&self.conn)?;

@@ -49,6 +49,10 @@ pub struct RecordBody {
     pub device_id: String,
     pub started_at: String,
     pub finalized_at: String,
+    /// The encounter, the person's referral choices and the officer's notes, as the app
+    /// recorded them on the draft.
+    #[serde(default)]
+    pub context: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -119,6 +123,45 @@ impl Vault {
         .collect()
     }
 
+    /// Replaces one key of a draft's context object (committed before returning). Sealed drafts
+    /// refuse: their record is immutable.
+    pub fn set_draft_context(&self, draft: &str, key: &str, value: serde_json::Value) -> Result<(), VaultError> {
+        let mut ctx = self.draft_context(draft)?;
+        if self.draft_sealed(draft)? {
+            return Err(VaultError::Invalid(format!("draft `{draft}` is sealed; amend its record instead")));
+        }
+        let obj = ctx.as_object_mut().ok_or_else(|| VaultError::Damaged(format!("draft `{draft}`: context is not an object")))?;
+        obj.insert(key.to_string(), value);
+        let json = serde_json::to_string(&ctx).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        self.conn().execute("UPDATE drafts SET context = ?1 WHERE id = ?2", params![json, draft]).map_err(sql)?;
+        Ok(())
+    }
+
+    /// A draft's context object (`{}` until something is set).
+    pub fn draft_context(&self, draft: &str) -> Result<serde_json::Value, VaultError> {
+        let s: String = self
+            .conn()
+            .query_row("SELECT context FROM drafts WHERE id = ?1", [draft], |r| r.get(0))
+            .optional()
+            .map_err(sql)?
+            .ok_or_else(|| VaultError::NotFound(format!("no draft `{draft}`")))?;
+        serde_json::from_str(&s).map_err(|e| VaultError::Damaged(format!("draft `{draft}` context: {e}")))
+    }
+
+    fn draft_sealed(&self, draft: &str) -> Result<bool, VaultError> {
+        self.conn()
+            .query_row("SELECT record_id IS NOT NULL FROM drafts WHERE id = ?1", [draft], |r| r.get(0))
+            .map_err(sql)
+    }
+
+    /// One draft not yet sealed.
+    pub fn draft(&self, draft: &str) -> Result<DraftSummary, VaultError> {
+        self.drafts()?
+            .into_iter()
+            .find(|d| d.id == draft)
+            .ok_or_else(|| VaultError::NotFound(format!("no open draft `{draft}`")))
+    }
+
     /// Drafts not yet sealed, to resume.
     pub fn drafts(&self) -> Result<Vec<DraftSummary>, VaultError> {
         let mut st = self
@@ -186,6 +229,7 @@ impl Vault {
             device_id: self.device_id().to_string(),
             started_at: started,
             finalized_at: now.to_rfc3339(),
+            context: self.draft_context(draft)?,
         };
         let bytes = serde_json::to_string(&body).map_err(|e| VaultError::Invalid(e.to_string()))?;
         let sig = self.signing_key()?.sign(bytes.as_bytes());

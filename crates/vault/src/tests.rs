@@ -187,7 +187,12 @@ fn drafts_are_durable_logs_and_records_are_sealed_signed_and_queued() {
     let v = Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(5)).unwrap();
     assert_eq!(v.drafts().unwrap()[0].events, 2, "the draft resumes where it stopped");
     answer(&v, &p, &d, "where", Answer::Declined, 6);
+    v.set_draft_context(&d, "encounter", serde_json::json!({"type": "traffic-stop"})).unwrap();
+    v.set_draft_context(&d, "notes", serde_json::json!("first")).unwrap();
+    v.set_draft_context(&d, "notes", serde_json::json!("kept")).unwrap();
+    assert_eq!(v.draft_context(&d).unwrap()["notes"], "kept", "a key is replaced, the others kept");
     let r = v.finalize(&d, &p, None, t(7)).unwrap();
+    assert!(v.set_draft_context(&d, "notes", serde_json::json!("late")).is_err(), "a sealed draft's context is sealed");
     assert!(v.drafts().unwrap().is_empty());
     assert_eq!(v.outbox().unwrap(), [r.clone()], "the record is queued in the same transaction");
     let body = v.record(&r, t(8)).unwrap();
@@ -195,6 +200,8 @@ fn drafts_are_durable_logs_and_records_are_sealed_signed_and_queued() {
     assert_eq!(body.answers.len(), 2);
     assert_eq!(body.device_id, v.device_id());
     assert_eq!(body.protocol.content_hash, p.content_hash);
+    assert_eq!(body.context["encounter"]["type"], "traffic-stop");
+    assert_eq!(body.context["notes"], "kept");
     assert!(v.append(&d, &p, &Event::Stop, t(9)).is_err(), "a sealed draft takes no more events");
     assert!(v.finalize(&d, &p, None, t(9)).is_err());
     // An amendment is a new record naming the one it amends.
@@ -494,4 +501,20 @@ fn torture_child(dir: &Path) {
         // Only now may the UI say "saved": log the acknowledgement.
         writeln!(ack, "{seq}").unwrap();
     }
+}
+
+#[test]
+fn au_confirming_the_secret_while_unlocked_counts_failures_like_unlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = new_vault(dir.path());
+    let policy = UnlockPolicy { max_failures: 2, ..UnlockPolicy::default() };
+    assert!(v.confirm_secret(SECRET, &policy, t(1)).is_ok());
+    assert_eq!(v.confirm_secret("not the secret at all", &policy, t(2)), Err(VaultError::WrongSecret));
+    // The doubling delay applies before the next try, as at the unlock screen.
+    assert!(matches!(v.confirm_secret(SECRET, &policy, t(2)), Err(VaultError::Delayed(_))));
+    assert!(matches!(v.confirm_secret("still not the secret", &policy, t(60)), Err(VaultError::LockedOut(_))));
+    assert!(matches!(v.confirm_secret(SECRET, &policy, t(61)), Err(VaultError::LockedOut(_))), "locked out even with the right secret");
+    let kinds: Vec<String> = v.audit_events().unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "confirm-failure").count(), 2);
+    assert!(kinds.contains(&"confirm".to_string()));
 }

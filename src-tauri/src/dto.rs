@@ -1,0 +1,298 @@
+//! Every type that crosses the IPC boundary. TypeScript declarations are generated from these
+//! into `ui/src/bindings/` (see `bindings.rs`); the UI imports them from there.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use screening::encounter::{Choice, Encounter};
+use screening::model::{Guidance, ItemKind, Population};
+use screening::{Answer, Flag, Outcome, Status};
+
+/// Every command error: the UI matches on `kind`, never on the message.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CommandError {
+    pub kind: String,
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(kind: &str, message: impl Into<String>) -> Self {
+        CommandError { kind: kind.to_string(), message: message.into() }
+    }
+}
+
+impl From<screening::EngineError> for CommandError {
+    fn from(e: screening::EngineError) -> Self {
+        use screening::EngineError::*;
+        let kind = match &e {
+            UnknownItem(_) => "unknown-item",
+            NotShown(_) => "not-shown",
+            InvalidAnswer { .. } => "invalid-answer",
+            Stopped => "stopped",
+            Concluded(_) => "concluded",
+            AtStart => "at-start",
+        };
+        CommandError::new(kind, e.to_string())
+    }
+}
+
+impl From<vault::VaultError> for CommandError {
+    fn from(e: vault::VaultError) -> Self {
+        CommandError::new(e.kind(), e.to_string())
+    }
+}
+
+/// Where the app stands. Only `unlocked` lets data commands through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// No vault yet: first-run setup.
+    Setup,
+    Locked,
+    Unlocked,
+    /// The vault was crypto-wiped; nothing can be read. Setup starts over.
+    Wiped,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AppStatus {
+    pub phase: Phase,
+    pub officer_id: Option<String>,
+    pub policy_id: Option<String>,
+    /// Inactivity lock, from the policy.
+    pub lock_timeout_seconds: u32,
+    /// After the window loses focus, it locks when this passes without focus coming back.
+    pub focus_grace_seconds: u32,
+    pub min_secret_length: u32,
+    /// A screening is open (it survives in the vault as a draft either way).
+    pub screening_open: bool,
+    /// The person holds the device: only the current question is reachable.
+    pub handover: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PolicySummary {
+    pub id: String,
+    pub lock_timeout_minutes: u32,
+    pub min_secret_length: u32,
+    pub retention_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProtocolSummary {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub summary: String,
+    pub population: Population,
+    pub languages: Vec<String>,
+    pub asked_items: usize,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SetupOptions {
+    pub protocols: Vec<ProtocolSummary>,
+    pub policies: Vec<PolicySummary>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SetupArgs {
+    pub officer_id: String,
+    pub secret: String,
+    /// The unit custodian's age recipient (`age1...`), for a recovery wrap of the data key.
+    pub recovery_recipient: Option<String>,
+    pub policy_id: String,
+    /// Protocols this device offers; at least one.
+    pub protocols: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DraftView {
+    pub id: String,
+    pub protocol_id: String,
+    pub protocol_title: String,
+    pub language: String,
+    pub started_at: String,
+    /// Events saved so far (answers, changes, back, stop).
+    #[ts(type = "number")]
+    pub saved_events: i64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RecordView {
+    pub id: String,
+    pub protocol_id: String,
+    pub created_at: String,
+    pub level: String,
+    pub amends: Option<String>,
+    /// Acknowledged by the unit's hub.
+    pub synced: bool,
+    /// Waiting in the outbox.
+    pub queued: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Home {
+    pub officer_id: String,
+    pub device_id: String,
+    pub drafts: Vec<DraftView>,
+    pub records: Vec<RecordView>,
+    /// Records waiting to sync.
+    pub pending: usize,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LanguageName {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct NewScreeningOptions {
+    pub protocols: Vec<ProtocolSummary>,
+    pub languages: Vec<LanguageName>,
+    pub encounter_types: Vec<Choice>,
+    pub settings: Vec<Choice>,
+    pub interpreters: Vec<Choice>,
+    pub interpreter_warning: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct StartArgs {
+    pub protocol_id: String,
+    pub language: String,
+    pub encounter: Encounter,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProtocolHeading {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SectionView {
+    pub id: String,
+    pub title: String,
+    pub safety: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ChoiceView {
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AnswerView {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub choices: Vec<ChoiceView>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ItemView {
+    pub id: String,
+    pub kind: ItemKind,
+    pub label: String,
+    pub section: SectionView,
+    /// The person's words in the chosen language; for an observation, its label.
+    pub text: String,
+    pub guidance: Guidance,
+    pub answer: AnswerView,
+    /// Answer tokens offered besides the choices.
+    pub options: Vec<String>,
+    pub current: Option<Answer>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Position {
+    pub index: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StopView {
+    pub id: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SessionView {
+    /// The draft this screening is saved in; `None` in training (nothing is saved).
+    pub draft_id: Option<String>,
+    pub protocol: ProtocolHeading,
+    pub language: String,
+    pub current: Option<ItemView>,
+    pub position: Position,
+    pub can_go_back: bool,
+    pub status: Status,
+    pub stop_rule: Option<StopView>,
+    /// Events durably saved for this draft; the UI shows "saved" only from this.
+    #[ts(type = "number")]
+    pub saved_events: u64,
+    pub handover: bool,
+}
+
+/// The person's choice about one referral, recorded as theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReferralChoice {
+    NotOffered,
+    Offered,
+    Accepted,
+    Declined,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ReferralView {
+    pub resource_id: String,
+    pub name: String,
+    pub contact: Option<String>,
+    pub choice: ReferralChoice,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OutcomeView {
+    pub outcome: Outcome,
+    pub referrals: Vec<ReferralView>,
+    pub notes: String,
+    pub note_flags: Vec<Flag>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CardResource {
+    pub name: String,
+    pub phone: Option<String>,
+    pub text: Option<String>,
+    pub url: Option<String>,
+    pub hours: Option<String>,
+    /// What it is, in the person's language (English when there is no translation).
+    pub description: String,
+}
+
+/// A QR code as a square of modules, `true` dark; drawn by the UI as SVG rectangles.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct QrCode {
+    pub size: usize,
+    pub modules: Vec<bool>,
+    /// What the code holds, also printed under it.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ResourceCard {
+    pub language: String,
+    pub resources: Vec<CardResource>,
+    pub qr: QrCode,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Finalized {
+    pub record_id: String,
+    /// Waiting to sync, this one included.
+    pub pending: usize,
+}

@@ -1,0 +1,538 @@
+//! The officer app's state: setup, lock and unlock, and the screening saved in the vault as it
+//! goes. Plain Rust over the crates; the Tauri commands in `lib.rs` only forward here.
+//!
+//! Invariants:
+//! - Every data method starts with `self.unlocked()`: while locked (or before setup) it refuses
+//!   with kind `locked`, whatever the UI believes.
+//! - Locking drops the vault (database closed, keys zeroed) and the open screening.
+//! - An answer is committed to the vault before the view that shows it saved is returned.
+//! - In the hand-over view only the current question, stopping, and leaving with the officer's
+//!   secret are reachable.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use screening::encounter;
+use screening::{Answer, Event, Library, Policy, Session};
+use vault::{CreateOptions, UnlockPolicy, Vault, VaultError, MIN_ITERATIONS};
+
+use crate::dto::*;
+use crate::view::{protocol_summary, session_view};
+
+/// Settings chosen at setup that are needed before unlocking (which unlock rules apply). Not
+/// secret; the key file beside it already names the officer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeviceSettings {
+    pub policy_id: String,
+    pub protocols: Vec<String>,
+}
+
+const SETTINGS_FILE: &str = "device.json";
+pub const FOCUS_GRACE: Duration = Duration::from_secs(30);
+
+/// The screening on screen, saved as draft `draft`.
+struct Open {
+    draft: String,
+    session: Session,
+    language: String,
+    saved_events: u64,
+    handover: bool,
+}
+
+struct Unlocked {
+    vault: Vault,
+    open: Option<Open>,
+}
+
+pub struct Field {
+    dir: PathBuf,
+    library: Library,
+    settings: Option<DeviceSettings>,
+    unlocked: Option<Unlocked>,
+    iterations: u32,
+    last_activity: Instant,
+    blurred_at: Option<Instant>,
+}
+
+fn locked() -> CommandError {
+    CommandError::new("locked", "the app is locked; unlock it with your secret")
+}
+
+fn no_screening() -> CommandError {
+    CommandError::new("no-session", "no screening is open; start or resume one first")
+}
+
+fn in_handover() -> CommandError {
+    CommandError::new("handover", "the person has the device; the officer's secret is needed to go back")
+}
+
+impl Field {
+    /// The app over the data folder `dir` (made if missing).
+    pub fn new(dir: PathBuf, library: Library) -> Result<Field, String> {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create the data folder {}: {e}", dir.display()))?;
+        let settings = match std::fs::read(dir.join(SETTINGS_FILE)) {
+            Ok(b) => Some(serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", dir.join(SETTINGS_FILE).display()))?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(format!("cannot read {}: {e}", dir.join(SETTINGS_FILE).display())),
+        };
+        Ok(Field { dir, library, settings, unlocked: None, iterations: MIN_ITERATIONS, last_activity: Instant::now(), blurred_at: None })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn library(&self) -> &Library {
+        &self.library
+    }
+
+    fn policy(&self) -> Option<&Policy> {
+        let id = self.settings.as_ref().map(|s| s.policy_id.as_str()).unwrap_or("default");
+        self.library.policy(id).or_else(|| self.library.policies.first())
+    }
+
+    fn unlock_policy(&self) -> UnlockPolicy {
+        self.policy().map(|p| UnlockPolicy::from(&p.unlock)).unwrap_or_default()
+    }
+
+    fn lock_timeout(&self) -> Duration {
+        Duration::from_secs(60 * self.policy().map(|p| p.lock_timeout_minutes).unwrap_or(5) as u64)
+    }
+
+    fn phase(&self) -> Phase {
+        if self.unlocked.is_some() {
+            Phase::Unlocked
+        } else if vault::KeyFile::read(&self.dir).is_ok() {
+            Phase::Locked
+        } else if self.dir.join("WIPED").exists() {
+            Phase::Wiped
+        } else {
+            Phase::Setup
+        }
+    }
+
+    pub fn status(&self) -> AppStatus {
+        let open = self.unlocked.as_ref().and_then(|u| u.open.as_ref());
+        AppStatus {
+            phase: self.phase(),
+            officer_id: vault::KeyFile::read(&self.dir).ok().map(|k| k.officer_id),
+            policy_id: self.settings.as_ref().map(|s| s.policy_id.clone()),
+            lock_timeout_seconds: self.lock_timeout().as_secs() as u32,
+            focus_grace_seconds: FOCUS_GRACE.as_secs() as u32,
+            min_secret_length: self.unlock_policy().min_length as u32,
+            screening_open: open.is_some(),
+            handover: open.is_some_and(|o| o.handover),
+        }
+    }
+
+    // ---- setup, unlock, lock ------------------------------------------------------------
+
+    fn require_setup(&self) -> Result<(), CommandError> {
+        match self.phase() {
+            Phase::Setup | Phase::Wiped => Ok(()),
+            _ => Err(CommandError::new("already-set-up", "this device is already set up")),
+        }
+    }
+
+    pub fn setup_options(&self) -> Result<SetupOptions, CommandError> {
+        self.require_setup()?;
+        Ok(SetupOptions {
+            protocols: self.library.protocols.iter().map(protocol_summary).collect(),
+            policies: self
+                .library
+                .policies
+                .iter()
+                .map(|p| PolicySummary {
+                    id: p.id.clone(),
+                    lock_timeout_minutes: p.lock_timeout_minutes,
+                    min_secret_length: p.unlock.min_length,
+                    retention_days: p.retention_days,
+                })
+                .collect(),
+        })
+    }
+
+    pub fn setup(&mut self, args: SetupArgs) -> Result<AppStatus, CommandError> {
+        self.require_setup()?;
+        let officer = args.officer_id.trim();
+        if officer.is_empty() || officer.len() > 64 || officer.chars().any(|c| c.is_control()) {
+            return Err(CommandError::new("invalid", "the officer id must be 1 to 64 printable characters"));
+        }
+        let policy = self
+            .library
+            .policy(&args.policy_id)
+            .ok_or_else(|| CommandError::new("unknown-policy", format!("no policy `{}`", args.policy_id)))?;
+        if args.protocols.is_empty() {
+            return Err(CommandError::new("invalid", "choose at least one protocol for this device"));
+        }
+        if let Some(p) = args.protocols.iter().find(|p| self.library.protocol(p).is_none()) {
+            return Err(CommandError::new("unknown-protocol", format!("no protocol `{p}`")));
+        }
+        let recovery = args.recovery_recipient.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        let unlock = UnlockPolicy::from(&policy.unlock);
+        if self.phase() == Phase::Wiped {
+            std::fs::remove_file(self.dir.join("WIPED")).map_err(|e| CommandError::new("io", e.to_string()))?;
+        }
+        let opts = CreateOptions { officer_id: officer, recovery_recipient: recovery, iterations: self.iterations };
+        let v = Vault::create(&self.dir, &args.secret, &opts, &unlock, Utc::now())?;
+        let settings = DeviceSettings { policy_id: policy.id.clone(), protocols: args.protocols };
+        let bytes = serde_json::to_vec_pretty(&settings).map_err(|e| CommandError::new("internal", e.to_string()))?;
+        vault::keys::write_atomic(&self.dir, SETTINGS_FILE, &bytes, None)?;
+        self.settings = Some(settings);
+        self.unlocked = Some(Unlocked { vault: v, open: None });
+        self.touch(Instant::now());
+        Ok(self.status())
+    }
+
+    pub fn unlock(&mut self, secret: &str) -> Result<AppStatus, CommandError> {
+        if self.unlocked.is_some() {
+            return Ok(self.status());
+        }
+        let v = Vault::unlock(&self.dir, secret, &self.unlock_policy(), Utc::now())?;
+        self.unlocked = Some(Unlocked { vault: v, open: None });
+        self.touch(Instant::now());
+        self.blurred_at = None;
+        Ok(self.status())
+    }
+
+    /// Drops the vault and everything on screen. Returns whether anything was unlocked.
+    pub fn lock(&mut self) -> bool {
+        self.unlocked.take().is_some()
+    }
+
+    /// Someone used the app.
+    pub fn touch(&mut self, now: Instant) {
+        self.last_activity = now;
+    }
+
+    pub fn focus_changed(&mut self, focused: bool, now: Instant) {
+        self.blurred_at = if focused { None } else { Some(now) };
+    }
+
+    /// Locks when the policy's inactivity time or the focus grace has passed (monotonic clock).
+    /// Returns true when this call locked the app.
+    pub fn tick(&mut self, now: Instant) -> bool {
+        if self.unlocked.is_none() {
+            return false;
+        }
+        let idle = now.saturating_duration_since(self.last_activity) >= self.lock_timeout();
+        let away = self.blurred_at.is_some_and(|t| now.saturating_duration_since(t) >= FOCUS_GRACE);
+        (idle || away) && self.lock()
+    }
+
+    // ---- home -----------------------------------------------------------------------------
+
+    fn unlocked(&self) -> Result<&Unlocked, CommandError> {
+        self.unlocked.as_ref().ok_or_else(locked)
+    }
+
+    fn unlocked_mut(&mut self) -> Result<&mut Unlocked, CommandError> {
+        self.unlocked.as_mut().ok_or_else(locked)
+    }
+
+    /// Unlocked and not in the hand-over view.
+    fn officer(&self) -> Result<&Unlocked, CommandError> {
+        let u = self.unlocked()?;
+        if u.open.as_ref().is_some_and(|o| o.handover) {
+            return Err(in_handover());
+        }
+        Ok(u)
+    }
+
+    fn officer_mut(&mut self) -> Result<&mut Unlocked, CommandError> {
+        self.officer()?;
+        self.unlocked_mut()
+    }
+
+    pub fn home(&self) -> Result<Home, CommandError> {
+        let u = self.officer()?;
+        let v = &u.vault;
+        let drafts = v
+            .drafts()?
+            .into_iter()
+            .map(|d| DraftView {
+                protocol_title: self.library.protocol(&d.protocol_id).map(|p| p.title.clone()).unwrap_or_else(|| d.protocol_id.clone()),
+                id: d.id,
+                protocol_id: d.protocol_id,
+                language: d.language,
+                started_at: d.started_at,
+                saved_events: d.events,
+            })
+            .collect();
+        let records: Vec<RecordView> = v
+            .records()?
+            .into_iter()
+            .map(|r| RecordView {
+                id: r.id,
+                protocol_id: r.protocol_id,
+                created_at: r.created_at,
+                level: r.level,
+                amends: r.amends,
+                synced: r.synced,
+                queued: r.queued,
+            })
+            .collect();
+        Ok(Home {
+            officer_id: v.officer_id().to_string(),
+            device_id: v.device_id().to_string(),
+            pending: records.iter().filter(|r| r.queued).count(),
+            drafts,
+            records,
+        })
+    }
+
+    pub fn new_screening_options(&self) -> Result<NewScreeningOptions, CommandError> {
+        self.officer()?;
+        let enabled = self.settings.as_ref().map(|s| s.protocols.clone()).unwrap_or_default();
+        let protocols: Vec<ProtocolSummary> =
+            self.library.protocols.iter().filter(|p| enabled.is_empty() || enabled.contains(&p.id)).map(protocol_summary).collect();
+        let mut codes: Vec<String> = protocols.iter().flat_map(|p| p.languages.clone()).collect();
+        codes.sort();
+        codes.dedup();
+        Ok(NewScreeningOptions {
+            languages: codes
+                .into_iter()
+                .map(|code| LanguageName { name: encounter::language_name(&code).unwrap_or(&code).to_string(), code })
+                .collect(),
+            protocols,
+            encounter_types: encounter::ENCOUNTER_TYPES.to_vec(),
+            settings: encounter::SETTINGS.to_vec(),
+            interpreters: encounter::INTERPRETERS.to_vec(),
+            interpreter_warning: encounter::INTERPRETER_WARNING.to_string(),
+        })
+    }
+
+    // ---- the screening ----------------------------------------------------------------------
+
+    pub fn start(&mut self, args: StartArgs) -> Result<SessionView, CommandError> {
+        self.officer()?;
+        if self.settings.as_ref().is_some_and(|s| !s.protocols.contains(&args.protocol_id)) {
+            return Err(CommandError::new("unknown-protocol", format!("protocol `{}` is not offered on this device", args.protocol_id)));
+        }
+        let p = Arc::new(
+            self.library
+                .protocol(&args.protocol_id)
+                .ok_or_else(|| CommandError::new("unknown-protocol", format!("no protocol `{}`", args.protocol_id)))?
+                .clone(),
+        );
+        args.encounter.validate().map_err(|e| CommandError::new("invalid-encounter", e.to_string()))?;
+        if !p.languages.contains(&args.language) {
+            return Err(CommandError::new(
+                "unknown-language",
+                format!("protocol `{}` has no `{}`; it has {}", p.id, args.language, p.languages.join(", ")),
+            ));
+        }
+        let u = self.unlocked_mut()?;
+        let now = Utc::now();
+        let draft = u.vault.create_draft(&p, &args.language, None, now)?;
+        u.vault.set_draft_context(&draft, "encounter", serde_json::to_value(&args.encounter).map_err(internal)?)?;
+        u.open = Some(Open { draft, session: Session::new(p), language: args.language, saved_events: 0, handover: false });
+        self.view()
+    }
+
+    /// Opens a draft where it stopped: its log replayed on the protocol version it started with.
+    pub fn resume(&mut self, draft_id: &str) -> Result<SessionView, CommandError> {
+        let u = self.officer()?;
+        let d = u.vault.draft(draft_id)?;
+        let events = u.vault.draft_events(draft_id)?;
+        let p = self
+            .library
+            .protocols
+            .iter()
+            .find(|p| p.id == d.protocol_id && p.version == d.protocol_version)
+            .ok_or_else(|| {
+                CommandError::new(
+                    "protocol-missing",
+                    format!("draft `{draft_id}` was started with {} {}, which this app no longer has", d.protocol_id, d.protocol_version),
+                )
+            })?;
+        let session = Session::replay(Arc::new(p.clone()), &events)?;
+        self.unlocked_mut()?.open = Some(Open { draft: d.id, session, language: d.language, saved_events: events.len() as u64, handover: false });
+        self.view()
+    }
+
+    fn open(&self) -> Result<&Open, CommandError> {
+        self.unlocked()?.open.as_ref().ok_or_else(no_screening)
+    }
+
+    pub fn view(&self) -> Result<SessionView, CommandError> {
+        let o = self.open()?;
+        Ok(session_view(&o.session, &o.language, Some(o.draft.clone()), o.saved_events, o.handover))
+    }
+
+    /// Applies an event in memory, saves it, and only then keeps it.
+    fn record(&mut self, event: Event) -> Result<SessionView, CommandError> {
+        let u = self.unlocked_mut()?;
+        let o = u.open.as_mut().ok_or_else(no_screening)?;
+        let mut next = o.session.clone();
+        next.apply(event.clone())?;
+        let seq = u.vault.append(&o.draft, next.protocol_arc(), &event, Utc::now())?;
+        o.session = next;
+        o.saved_events = seq;
+        self.view()
+    }
+
+    pub fn answer(&mut self, item_id: &str, answer: Answer) -> Result<SessionView, CommandError> {
+        let o = self.open()?;
+        if o.handover && o.session.current().map(|i| i.id.as_str()) != Some(item_id) {
+            return Err(in_handover());
+        }
+        self.record(Event::Answer { item: item_id.to_string(), answer })
+    }
+
+    pub fn back(&mut self) -> Result<SessionView, CommandError> {
+        self.officer()?;
+        self.record(Event::Back)
+    }
+
+    /// The person wants to stop: allowed in the hand-over view too.
+    pub fn stop(&mut self) -> Result<SessionView, CommandError> {
+        self.open()?;
+        self.record(Event::Stop)
+    }
+
+    pub fn handover_start(&mut self) -> Result<SessionView, CommandError> {
+        self.officer()?;
+        let u = self.unlocked_mut()?;
+        let o = u.open.as_mut().ok_or_else(no_screening)?;
+        o.handover = true;
+        self.view()
+    }
+
+    /// Back to the officer's view: only with the officer's secret (counted like an unlock).
+    pub fn handover_end(&mut self, secret: &str) -> Result<SessionView, CommandError> {
+        let policy = self.unlock_policy();
+        match self.unlocked()?.vault.confirm_secret(secret, &policy, Utc::now()) {
+            Ok(()) => {}
+            Err(e @ (VaultError::LockedOut(_) | VaultError::Wiped)) => {
+                self.lock();
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if let Some(o) = self.unlocked_mut()?.open.as_mut() {
+            o.handover = false;
+        }
+        self.view()
+    }
+
+    fn policy_referrals(&self) -> Vec<&screening::Resource> {
+        let ids = self.policy().map(|p| p.referrals.clone()).unwrap_or_default();
+        ids.iter().filter_map(|id| self.library.directories.iter().flat_map(|d| d.resources.iter()).find(|r| &r.id == id)).collect()
+    }
+
+    pub fn outcome(&self) -> Result<OutcomeView, CommandError> {
+        self.officer()?;
+        let o = self.open()?;
+        let ctx = self.unlocked()?.vault.draft_context(&o.draft)?;
+        let chosen: std::collections::BTreeMap<String, ReferralChoice> = serde_json::from_value(ctx["referrals"].clone()).unwrap_or_default();
+        let referrals = self
+            .policy_referrals()
+            .into_iter()
+            .map(|r| ReferralView {
+                resource_id: r.id.clone(),
+                name: r.name.clone(),
+                contact: r.phone.clone().or_else(|| r.text.clone()).or_else(|| r.url.clone()),
+                choice: chosen.get(&r.id).copied().unwrap_or(ReferralChoice::NotOffered),
+            })
+            .collect();
+        let notes = ctx["notes"].as_str().unwrap_or_default().to_string();
+        Ok(OutcomeView {
+            outcome: o.session.outcome(self.policy()),
+            referrals,
+            note_flags: self.library.glossary.check(&notes, "en"),
+            notes,
+        })
+    }
+
+    pub fn set_referral(&mut self, resource_id: &str, choice: ReferralChoice) -> Result<OutcomeView, CommandError> {
+        self.officer()?;
+        if !self.policy_referrals().iter().any(|r| r.id == resource_id) {
+            return Err(CommandError::new("unknown-resource", format!("`{resource_id}` is not one of the policy's referrals")));
+        }
+        let u = self.unlocked()?;
+        let draft = self.open()?.draft.clone();
+        let mut map = u.vault.draft_context(&draft)?["referrals"].as_object().cloned().unwrap_or_default();
+        map.insert(resource_id.to_string(), serde_json::to_value(choice).map_err(internal)?);
+        u.vault.set_draft_context(&draft, "referrals", serde_json::Value::Object(map))?;
+        self.outcome()
+    }
+
+    /// The language check alone, as the officer types.
+    pub fn check_notes(&self, text: &str) -> Result<Vec<screening::Flag>, CommandError> {
+        self.officer()?;
+        Ok(self.library.glossary.check(text, "en"))
+    }
+
+    pub const NOTES_MAX: usize = 2000;
+
+    pub fn save_notes(&mut self, text: &str) -> Result<OutcomeView, CommandError> {
+        self.officer()?;
+        if text.chars().count() > Self::NOTES_MAX {
+            return Err(CommandError::new("too-long", format!("notes are kept brief: at most {} characters", Self::NOTES_MAX)));
+        }
+        let draft = self.open()?.draft.clone();
+        self.unlocked()?.vault.set_draft_context(&draft, "notes", serde_json::Value::String(text.trim().to_string()))?;
+        self.outcome()
+    }
+
+    /// The person's resource card: the policy's referrals, in their language, with a QR code.
+    pub fn resource_card(&self) -> Result<ResourceCard, CommandError> {
+        self.officer()?;
+        let lang = self.open()?.language.clone();
+        let resources: Vec<CardResource> = self
+            .policy_referrals()
+            .into_iter()
+            .map(|r| CardResource {
+                name: r.name.clone(),
+                phone: r.phone.clone(),
+                text: r.text.clone(),
+                url: r.url.clone(),
+                hours: r.hours.clone(),
+                description: r.description.get(&lang).or_else(|| r.description.get("en")).cloned().unwrap_or_default(),
+            })
+            .collect();
+        let text = resources
+            .iter()
+            .filter(|r| r.phone.is_some() || r.text.is_some())
+            .map(|r| {
+                let mut line = r.name.clone();
+                if let Some(p) = &r.phone {
+                    line += &format!(" tel:{p}");
+                }
+                if let Some(t) = &r.text {
+                    line += &format!(" text:{t}");
+                }
+                line
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        Ok(ResourceCard { language: lang, resources, qr: crate::view::qr(&text)? })
+    }
+
+    /// Seals the open screening: signed, immutable, queued to sync. The screen closes.
+    pub fn finalize(&mut self) -> Result<Finalized, CommandError> {
+        self.officer()?;
+        let policy = self.policy().cloned();
+        let u = self.unlocked_mut()?;
+        let o = u.open.as_ref().ok_or_else(no_screening)?;
+        let record_id = u.vault.finalize(&o.draft, o.session.protocol_arc(), policy.as_ref(), Utc::now())?;
+        u.open = None;
+        let pending = u.vault.outbox()?.len();
+        Ok(Finalized { record_id, pending })
+    }
+
+    /// Leaves the screening on screen; it stays a draft to resume.
+    pub fn close(&mut self) -> Result<(), CommandError> {
+        self.officer_mut()?.open = None;
+        Ok(())
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> CommandError {
+    CommandError::new("internal", e.to_string())
+}
