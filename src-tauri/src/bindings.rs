@@ -28,9 +28,11 @@ fn export_all(dir: &Path) {
         OutcomeView,
         ResourceCard,
         Finalized,
+        ScenarioSummary,
+        TrainingView,
+        TrainingDebrief,
         screening::Answer,
         screening::Flag,
-        screening::Outcome,
     );
 }
 

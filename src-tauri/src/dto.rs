@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use screening::encounter::{Choice, Encounter};
+use screening::training::{Debrief, Learning, Trainer};
 use screening::model::{Guidance, ItemKind, Population};
 use screening::{Answer, Flag, Outcome, Status};
 
@@ -295,4 +296,59 @@ pub struct Finalized {
     pub record_id: String,
     /// Waiting to sync, this one included.
     pub pending: usize,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ScenarioSummary {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub protocol_id: String,
+    pub protocol_title: String,
+    /// The person's language.
+    pub language: String,
+}
+
+/// The scenario as the trainer sees it; presenter mode hides `trainer`.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ScenarioBrief {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub language: String,
+    pub trainer: Trainer,
+    pub learning: Vec<Learning>,
+}
+
+/// How the scenario's person meets the item on screen.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PersonCue {
+    /// What the person answers when asked; `None` when they give no answer to it.
+    pub says: Option<Answer>,
+    /// For an observation: what the officer can see.
+    pub observe: Option<String>,
+    /// The person asks to stop after this item.
+    pub stops_here: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TrainingView {
+    pub scenario: ScenarioBrief,
+    pub session: SessionView,
+    pub person: Option<PersonCue>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SectionTime {
+    pub id: String,
+    pub title: String,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TrainingDebrief {
+    pub debrief: Debrief,
+    pub note_flags: Vec<Flag>,
+    pub sections: Vec<SectionTime>,
+    pub total_seconds: f64,
 }

@@ -1,11 +1,11 @@
 //! Fieldscreen's Tauri shell. Thin: each command forwards to `Field` (the officer app over the
-//! vault) or `Screen` (training, in memory); the shell adds the lock timer, focus and window
+//! vault) or `Training` (scenarios, in memory); the shell adds the lock timer, focus and window
 //! lifecycle, and the navigation guard.
 
 pub mod content;
 pub mod dto;
 pub mod field;
-pub mod screen;
+pub mod training;
 pub mod view;
 
 #[cfg(test)]
@@ -17,16 +17,16 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use screening::{Answer, Flag, Outcome};
+use screening::{Answer, Flag};
 use tauri::{Emitter, Manager, Runtime, State};
 
 use dto::*;
 use field::Field;
-use screen::Screen;
+use training::Training;
 
 pub struct AppState {
     pub field: Mutex<Field>,
-    pub training: Mutex<Screen>,
+    pub training: Mutex<Training>,
 }
 
 /// The event the UI drops all screen state on.
@@ -38,7 +38,7 @@ fn field<T>(state: &State<'_, AppState>, f: impl FnOnce(&mut Field) -> Result<T,
     f(&mut g)
 }
 
-fn training<T>(state: &State<'_, AppState>, f: impl FnOnce(&mut Screen) -> Result<T, CommandError>) -> Result<T, CommandError> {
+fn training<T>(state: &State<'_, AppState>, f: impl FnOnce(&mut Training) -> Result<T, CommandError>) -> Result<T, CommandError> {
     let mut g = state.training.lock().map_err(|_| CommandError::new("internal", "state lock poisoned"))?;
     f(&mut g)
 }
@@ -168,42 +168,47 @@ fn close_screening(state: State<'_, AppState>) -> Result<(), CommandError> {
     field(&state, |f| f.close())
 }
 
-// ---- training: in memory, no vault ------------------------------------------------------------
+// ---- training: in memory, no vault, nothing written ----------------------------------------
 
 #[tauri::command]
-fn training_protocols(state: State<'_, AppState>) -> Result<Vec<ProtocolSummary>, CommandError> {
-    training(&state, |s| Ok(s.protocols()))
+fn training_scenarios(state: State<'_, AppState>) -> Result<Vec<ScenarioSummary>, CommandError> {
+    training(&state, |t| Ok(t.scenarios()))
 }
 
 #[tauri::command]
-fn training_start(state: State<'_, AppState>, protocol_id: String, language: String) -> Result<SessionView, CommandError> {
-    training(&state, |s| s.start(&protocol_id, &language))
+fn training_begin(state: State<'_, AppState>, scenario_id: String) -> Result<TrainingView, CommandError> {
+    training(&state, |t| t.begin(&scenario_id, Instant::now()))
 }
 
 #[tauri::command]
-fn training_answer(state: State<'_, AppState>, item_id: String, answer: Answer) -> Result<SessionView, CommandError> {
-    training(&state, |s| s.answer(&item_id, answer))
+fn training_view(state: State<'_, AppState>) -> Result<TrainingView, CommandError> {
+    training(&state, |t| t.view())
 }
 
 #[tauri::command]
-fn training_back(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
-    training(&state, |s| s.back())
+fn training_answer(state: State<'_, AppState>, item_id: String, answer: Answer) -> Result<TrainingView, CommandError> {
+    training(&state, |t| t.answer(&item_id, answer, Instant::now()))
 }
 
 #[tauri::command]
-fn training_stop(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
-    training(&state, |s| s.stop())
+fn training_back(state: State<'_, AppState>) -> Result<TrainingView, CommandError> {
+    training(&state, |t| t.back(Instant::now()))
 }
 
 #[tauri::command]
-fn training_outcome(state: State<'_, AppState>) -> Result<Outcome, CommandError> {
-    training(&state, |s| s.outcome())
+fn training_stop(state: State<'_, AppState>) -> Result<TrainingView, CommandError> {
+    training(&state, |t| t.stop(Instant::now()))
+}
+
+#[tauri::command]
+fn training_debrief(state: State<'_, AppState>, notes: String) -> Result<TrainingDebrief, CommandError> {
+    training(&state, |t| t.debrief(&notes))
 }
 
 #[tauri::command]
 fn training_end(state: State<'_, AppState>) -> Result<(), CommandError> {
-    training(&state, |s| {
-        s.end();
+    training(&state, |t| {
+        t.end();
         Ok(())
     })
 }
@@ -257,12 +262,13 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             resource_card,
             finalize,
             close_screening,
-            training_protocols,
-            training_start,
+            training_scenarios,
+            training_begin,
+            training_view,
             training_answer,
             training_back,
             training_stop,
-            training_outcome,
+            training_debrief,
             training_end
         ])
 }
@@ -302,7 +308,7 @@ pub fn run() {
         .setup(move |app| {
             let dir = data_dir(app)?;
             let field = Field::new(dir, library.clone())?;
-            app.manage(AppState { field: Mutex::new(field), training: Mutex::new(Screen::new(library)) });
+            app.manage(AppState { field: Mutex::new(field), training: Mutex::new(Training::new(library)) });
             spawn_lock_timer(app.handle().clone());
             Ok(())
         })

@@ -13,7 +13,7 @@ use screening::{Answer, Status};
 
 use crate::dto::*;
 use crate::field::{Field, FOCUS_GRACE};
-use crate::screen::Screen;
+use crate::training::Training;
 use crate::AppState;
 
 const SECRET: &str = "correct horse battery";
@@ -300,7 +300,7 @@ fn au_every_data_command_refuses_while_locked_through_ipc() {
     f.setup(setup_args()).unwrap();
     f.lock();
     let app = crate::app(mock_builder())
-        .manage(AppState { field: Mutex::new(f), training: Mutex::new(Screen::new(library())) })
+        .manage(AppState { field: Mutex::new(f), training: Mutex::new(Training::new(library())) })
         .build(mock_context(noop_assets()))
         .unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
@@ -331,4 +331,61 @@ fn navigation_stays_inside_the_app() {
     for bad in ["https://example.org/", "http://192.168.1.10/", "file:///etc/passwd", "http://localhost:8080/", "https://tauri.localhost.evil.org/"] {
         assert!(!crate::navigation_allowed(&bad.parse().unwrap()), "{bad}");
     }
+}
+
+#[test]
+fn every_command_the_ui_calls_is_registered() {
+    let ipc = include_str!("../../ui/src/lib/ipc.ts");
+    let mut called: Vec<String> = ipc.split("invoke('").skip(1).map(|s| s[..s.find('\'').unwrap()].to_string()).collect();
+    let mut registered = registered_commands();
+    called.sort();
+    registered.sort();
+    assert_eq!(called, registered, "ui/src/lib/ipc.ts and the registered commands differ");
+}
+
+fn snapshot(dir: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let m = e.metadata().unwrap();
+        let bytes = if m.is_file() { std::fs::read(e.path()).unwrap() } else { Vec::new() };
+        out.push((e.file_name().to_string_lossy().to_string(), m.len(), m.modified().unwrap(), bytes));
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn tr_a_whole_training_run_writes_nothing_to_the_data_folder_and_needs_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = field(dir.path());
+    f.setup(setup_args()).unwrap();
+    f.lock();
+    let before = snapshot(dir.path());
+    assert!(!before.is_empty());
+    let app = crate::app(mock_builder())
+        .manage(AppState { field: Mutex::new(f), training: Mutex::new(Training::new(library())) })
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let list = invoke(&webview, "training_scenarios", json!({})).unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    let mut v = invoke(&webview, "training_begin", json!({"scenarioId": id})).unwrap();
+    let mut steps = 0;
+    while !v["session"]["current"].is_null() && steps < 200 {
+        let item = v["session"]["current"]["id"].as_str().unwrap().to_string();
+        let says = v["person"]["says"].clone();
+        let answer = if says.is_null() { json!({"kind": "declined"}) } else { says };
+        v = match invoke(&webview, "training_answer", json!({"itemId": item, "answer": answer})) {
+            Ok(v) => v,
+            Err(_) => invoke(&webview, "training_answer", json!({"itemId": item, "answer": {"kind": "not-seen"}})).unwrap(),
+        };
+        steps += 1;
+    }
+    let d = invoke(&webview, "training_debrief", json!({"notes": "Notes in class."})).unwrap();
+    assert!(d["debrief"]["outcome"].is_object());
+    invoke(&webview, "training_end", json!({})).unwrap();
+    assert_eq!(invoke(&webview, "home", json!({})).unwrap_err()["kind"], "locked", "training did not unlock anything");
+    drop(webview);
+    drop(app);
+    assert_eq!(snapshot(dir.path()), before, "the data folder is byte for byte as it was");
 }

@@ -73,3 +73,65 @@ pub fn qr(text: &str) -> Result<QrCode, CommandError> {
     let modules = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
     Ok(QrCode { size: code.width(), modules, text: text.to_string() })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use screening::Answer;
+    use serde_json::json;
+
+    /// The first answer a person could give to the item on screen, in the UI's JSON shape.
+    fn first_answer(item: &ItemView) -> Answer {
+        let v = match item.answer.kind.as_str() {
+            "choice" => json!({"kind": "choice", "value": item.answer.choices[0].id}),
+            "number" => json!({"kind": "number", "value": item.answer.min.unwrap_or(0.0) + 30.0}),
+            "text" => json!({"kind": "text", "value": "short"}),
+            _ => json!({"kind": item.options[0]}),
+        };
+        serde_json::from_value(v).expect("the UI's answer shape deserializes")
+    }
+
+    #[test]
+    fn every_shipped_protocol_walks_to_an_outcome_in_each_language_with_words_on_every_screen() {
+        let lib = crate::content::shipped().unwrap();
+        assert!(lib.protocols.len() >= 2);
+        for p in &lib.protocols {
+            for lang in &p.languages {
+                let mut s = Session::new(Arc::new(p.clone()));
+                let mut view = session_view(&s, lang, None, 0, false);
+                assert!(view.current.as_ref().unwrap().section.safety, "{}: safety comes first", p.id);
+                while let Some(item) = view.current.clone() {
+                    assert!(!item.text.is_empty(), "{} {}: no words for {lang}", p.id, item.id);
+                    assert!(!item.guidance.why.is_empty());
+                    s.answer(&item.id, first_answer(&item)).unwrap();
+                    view = session_view(&s, lang, None, 0, false);
+                    assert!(s.log().len() < 200);
+                }
+                assert_ne!(view.status, Status::InProgress);
+                assert!(!s.outcome(None).partial, "{}: walked to the end", p.id);
+            }
+        }
+    }
+
+    #[test]
+    fn spanish_words_and_wire_shapes() {
+        let lib = crate::content::shipped().unwrap();
+        let s = Session::new(Arc::new(lib.protocol("adult-roadside").unwrap().clone()));
+        let v = serde_json::to_value(session_view(&s, "es", Some("d".into()), 3, true)).unwrap();
+        for key in ["draft_id", "protocol", "language", "current", "position", "can_go_back", "status", "stop_rule", "saved_events", "handover"] {
+            assert!(v.get(key).is_some(), "SessionView.{key}");
+        }
+        assert_eq!(v["status"], "in-progress");
+        assert!(v["current"]["answer"]["type"].is_string());
+        assert!(v["current"]["text"].as_str().unwrap().chars().any(|c| "¿áéíóúñ".contains(c)), "Spanish words: {}", v["current"]["text"]);
+    }
+
+    #[test]
+    fn qr_code_is_square_and_holds_the_text() {
+        let q = qr("National Human Trafficking Hotline tel:1-888-373-7888 text:233733").unwrap();
+        assert_eq!(q.modules.len(), q.size * q.size);
+        assert!(q.size >= 21 && q.modules.iter().any(|m| *m) && q.modules.iter().any(|m| !*m));
+    }
+}

@@ -168,13 +168,18 @@ pub(crate) fn compile_case(
 
 /// Runs one case against its protocol.
 pub fn run_case(protocol: &Arc<Protocol>, case: &Case) -> CaseResult {
-    let mut mismatches = Vec::new();
     let run = match run_answer_map(protocol.clone(), &case.answers, case.stop_after.as_deref()) {
         Ok(r) => r,
         Err(errs) => return CaseResult { name: case.name.clone(), line: case.line, mismatches: errs, outcome: None },
     };
     let o = run.session.outcome(None);
-    let e = &case.expect;
+    let mismatches = check_expect(&case.expect, &o);
+    CaseResult { name: case.name.clone(), line: case.line, mismatches, outcome: Some(o) }
+}
+
+/// How an outcome differs from what was expected, one line per difference.
+pub fn check_expect(e: &Expect, o: &Outcome) -> Vec<String> {
+    let mut mismatches = Vec::new();
     if o.level.id != e.level {
         mismatches.push(format!("level: expected `{}`, got `{}`", e.level, o.level.id));
     }
@@ -217,5 +222,5 @@ pub fn run_case(protocol: &Arc<Protocol>, case: &Case) -> CaseResult {
             mismatches.push(format!("actions: expected `{a}` among {:?}", o.actions.iter().map(|x| &x.id).collect::<Vec<_>>()));
         }
     }
-    CaseResult { name: case.name.clone(), line: case.line, mismatches, outcome: Some(o) }
+    mismatches
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::cases::{compile_case, run_case, Case, RawExpect};
+use crate::answer::Answer;
+use crate::cases::{check_expect, compile_case, run_case, Case, CaseResult, RawExpect};
+use crate::engine::{RawAnswer, Session};
 use crate::diag::{FileCtx, Problem};
 use crate::load::check_id;
 use crate::model::{Group, ItemKind, Protocol};
@@ -42,6 +44,7 @@ struct RawScenario {
 /// For the trainer only: hidden in presenter mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Trainer {
     pub profile: String,
     pub story: String,
@@ -57,6 +60,7 @@ struct RawObserve {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Cue {
     pub item: String,
     pub answer: String,
@@ -65,6 +69,7 @@ pub struct Cue {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Learning {
     pub point: String,
     pub source: String,
@@ -146,6 +151,7 @@ pub(crate) fn compile(cx: &FileCtx, raw: RawScenarioFile, protocols: &[Protocol]
 
 /// What a training run found against what the scenario expected.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Debrief {
     pub scenario: String,
     pub title: String,
@@ -166,8 +172,44 @@ pub struct Debrief {
 }
 
 /// Plays a scenario through the engine with its own answers and observations.
+impl Scenario {
+    /// What the person answers when asked `item`, as the scenario plays them; `None` where the
+    /// scenario leaves the item unanswered.
+    pub fn person_answer(&self, protocol: &Protocol, item: &str) -> Option<Answer> {
+        let (_, raw) = self.case.answers.iter().find(|(id, _)| id == item)?;
+        let spec = &protocol.item(item)?.answer;
+        match raw {
+            RawAnswer::Text(t) => Answer::from_input(spec, t).ok(),
+            RawAnswer::Number(n) => Some(Answer::Number(*n)),
+        }
+    }
+
+    /// What the officer can see for an observation item.
+    pub fn cue(&self, item: &str) -> Option<&Cue> {
+        self.observe.iter().find(|c| c.item == item)
+    }
+
+    /// The item after which the person stops, if they do.
+    pub fn stops_after(&self) -> Option<&str> {
+        self.case.stop_after.as_deref()
+    }
+}
+
+/// The scenario played as written, compared with what it expects.
 pub fn run(s: &Scenario, protocol: &Arc<Protocol>) -> Debrief {
     let r = run_case(protocol, &s.case);
+    compare(s, protocol, r.outcome, r.mismatches)
+}
+
+/// A trainee's own walk of a scenario, compared with what the scenario expects.
+pub fn debrief_session(s: &Scenario, session: &Session) -> Debrief {
+    let o = session.outcome(None);
+    let mismatches = check_expect(&s.case.expect, &o);
+    compare(s, session.protocol(), Some(o), mismatches)
+}
+
+fn compare(s: &Scenario, protocol: &Protocol, outcome: Option<Outcome>, mismatches: Vec<String>) -> Debrief {
+    let r = CaseResult { name: s.id.clone(), line: 0, mismatches, outcome };
     let found = r.outcome.as_ref().map(|o| o.groups.clone()).unwrap_or_default();
     let expected = s.case.expect.groups.clone();
     let (missed, extra) = match &expected {

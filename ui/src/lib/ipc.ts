@@ -9,15 +9,16 @@ import type { Finalized } from '../bindings/Finalized';
 import type { Flag } from '../bindings/Flag';
 import type { Home } from '../bindings/Home';
 import type { NewScreeningOptions } from '../bindings/NewScreeningOptions';
-import type { Outcome } from '../bindings/Outcome';
 import type { OutcomeView } from '../bindings/OutcomeView';
-import type { ProtocolSummary } from '../bindings/ProtocolSummary';
 import type { ReferralChoice } from '../bindings/ReferralChoice';
 import type { ResourceCard } from '../bindings/ResourceCard';
+import type { ScenarioSummary } from '../bindings/ScenarioSummary';
 import type { SessionView } from '../bindings/SessionView';
 import type { SetupArgs } from '../bindings/SetupArgs';
 import type { SetupOptions } from '../bindings/SetupOptions';
 import type { StartArgs } from '../bindings/StartArgs';
+import type { TrainingDebrief } from '../bindings/TrainingDebrief';
+import type { TrainingView } from '../bindings/TrainingView';
 
 // ---- allowed whatever the lock state ----
 export const status = (): Promise<AppStatus> => invoke('status');
@@ -47,15 +48,15 @@ export const resourceCard = (): Promise<ResourceCard> => invoke('resource_card')
 export const finalize = (): Promise<Finalized> => invoke('finalize');
 export const closeScreening = (): Promise<null> => invoke('close_screening');
 
-// ---- training: in memory, no vault, nothing saved ----
-export const trainingProtocols = (): Promise<ProtocolSummary[]> => invoke('training_protocols');
-export const trainingStart = (protocolId: string, language: string): Promise<SessionView> =>
-  invoke('training_start', { protocolId, language });
-export const trainingAnswer = (itemId: string, answer: Answer): Promise<SessionView> =>
+// ---- training: scenarios in memory, no vault, nothing saved ----
+export const trainingScenarios = (): Promise<ScenarioSummary[]> => invoke('training_scenarios');
+export const trainingBegin = (scenarioId: string): Promise<TrainingView> => invoke('training_begin', { scenarioId });
+export const trainingView = (): Promise<TrainingView> => invoke('training_view');
+export const trainingAnswer = (itemId: string, answer: Answer): Promise<TrainingView> =>
   invoke('training_answer', { itemId, answer });
-export const trainingBack = (): Promise<SessionView> => invoke('training_back');
-export const trainingStop = (): Promise<SessionView> => invoke('training_stop');
-export const trainingOutcome = (): Promise<Outcome> => invoke('training_outcome');
+export const trainingBack = (): Promise<TrainingView> => invoke('training_back');
+export const trainingStop = (): Promise<TrainingView> => invoke('training_stop');
+export const trainingDebrief = (notes: string): Promise<TrainingDebrief> => invoke('training_debrief', { notes });
 export const trainingEnd = (): Promise<null> => invoke('training_end');
 
 /** The backend locked (inactivity, focus loss, lock button): drop every piece of screen state. */
