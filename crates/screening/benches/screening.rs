@@ -1,12 +1,16 @@
 //! Benchmarks: loading and validating the shipped library (goal under 20 ms), and one engine
 //! step on a generated 300-item protocol (goal under 50 microseconds).
 //!
-//! `cargo bench -p screening` measures; `cargo test -p screening --benches` runs each once.
+//! `cargo bench -p screening` measures (median of many runs, each timed alone);
+//! `cargo test -p screening --bench screening` runs each once with tiny sizes.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use benchkit::Better;
 use screening::{load, Answer, Session, Source};
 
 fn shipped_sources() -> Vec<Source> {
@@ -57,45 +61,53 @@ pub fn generated_protocol(n: usize) -> String {
     s
 }
 
-fn benches(c: &mut Criterion) {
+/// Median time of `f` over `n` runs, each timed alone, in seconds.
+fn each(n: usize, mut f: impl FnMut() -> Duration) -> f64 {
+    let samples: Vec<f64> = (0..n).map(|_| f().as_secs_f64()).collect();
+    benchkit::median(&samples)
+}
+
+fn main() {
+    println!("screening benchmark{}", if benchkit::smoke() { " (smoke: tiny sizes)" } else { "" });
     let sources = shipped_sources();
-    c.bench_function("load and validate shipped protocols", |b| {
-        b.iter(|| load(std::hint::black_box(&sources)).expect("shipped content is valid"))
+    let load_s = each(benchkit::size(60, 1), || {
+        let t = Instant::now();
+        black_box(load(black_box(&sources)).expect("shipped content is valid"));
+        t.elapsed()
     });
+    benchkit::report("protocol library load + validate (all shipped files)", load_s * 1e3, "ms", Some(20.0), Better::Lower, "");
 
     let text = generated_protocol(300);
     let lib = load(&[Source { path: "generated.toml".into(), text }]).expect("generated protocol is valid");
     let p = Arc::new(lib.protocols[0].clone());
     assert_eq!(p.items.len(), 300);
-    // Walk half the protocol, answering yes, so the step below runs mid-session.
+    // Walk half the protocol, answering yes, so the steps below run mid-session.
     let mut mid = Session::new(p.clone());
     for _ in 0..150 {
         let id = mid.current().expect("an item").id.clone();
         mid.answer(&id, Answer::Yes).expect("answer");
     }
-    c.bench_function("engine step (300-item protocol)", |b| {
-        b.iter_batched(
-            || mid.clone(),
-            |mut s| {
-                let id = s.current().expect("an item").id.clone();
-                s.answer(&id, Answer::No).expect("answer");
-                s
-            },
-            BatchSize::SmallInput,
-        )
+    let n = benchkit::size(2000, 3);
+    // Each step runs on its own copy of the mid-session state; only the step is timed.
+    let step = each(n, || {
+        let mut s = mid.clone();
+        let id = s.current().expect("an item").id.clone();
+        let t = Instant::now();
+        s.answer(&id, Answer::No).expect("answer");
+        t.elapsed()
     });
-    c.bench_function("engine step, change an early answer (300 items)", |b| {
-        b.iter_batched(
-            || mid.clone(),
-            |mut s| {
-                s.answer("q1", Answer::No).expect("answer");
-                s
-            },
-            BatchSize::SmallInput,
-        )
+    benchkit::report("engine step, next answer (300-item protocol)", step * 1e6, "µs", Some(50.0), Better::Lower, "");
+    let change = each(n, || {
+        let mut s = mid.clone();
+        let t = Instant::now();
+        s.answer("q1", Answer::No).expect("answer");
+        t.elapsed()
     });
-    c.bench_function("outcome (300 items, 150 answered)", |b| b.iter(|| mid.outcome(None)));
+    benchkit::report("engine step, change an early answer (300 items)", change * 1e6, "µs", Some(50.0), Better::Lower, "");
+    let outcome = each(benchkit::size(500, 2), || {
+        let t = Instant::now();
+        black_box(mid.outcome(None));
+        t.elapsed()
+    });
+    benchkit::report("outcome of a 300-item session, 150 answered", outcome * 1e6, "µs", None, Better::Lower, "");
 }
-
-criterion_group!(screening_benches, benches);
-criterion_main!(screening_benches);

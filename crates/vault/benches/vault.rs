@@ -8,21 +8,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use screening::{Answer, Event, Source};
+use benchkit::Better;
 use vault::{CreateOptions, UnlockPolicy, Vault, MIN_ITERATIONS};
 
 const SECRET: &str = "river lantern copper";
 
 fn quick() -> bool {
-    // `cargo test --benches` passes no `--bench`; then run once with tiny sizes.
-    !std::env::args().any(|a| a == "--bench")
+    benchkit::smoke()
 }
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn protocol() -> Arc<screening::Protocol> {
@@ -100,9 +96,16 @@ fn main() {
     let ratio = ratios[ratios.len() / 2];
 
     println!("vault benchmark{}", if q { " (smoke: tiny sizes)" } else { "" });
-    println!("  {:<52} {:>12}   goal", "figure", "value");
-    println!("  {:<52} {:>12}   at most 1 s", format!("unlock incl. PBKDF2-HMAC-SHA256 x{MIN_ITERATIONS} (median of {rounds})"), ms(unlocks[unlocks.len() / 2]));
-    println!("  {:<52} {:>12}   p95 at most 100 ms (RL-09)", format!("answer commit p50 (synchronous=FULL, {commits} commits)"), ms(pct(&lat, 0.5)));
-    println!("  {:<52} {:>12}", "answer commit p99", ms(pct(&lat, 0.99)));
-    println!("  {:<52} {:>11.2}x   SQLCipher claims 1.05-1.15x", format!("SQLCipher / plain SQLite, {ratio_rows} durable inserts"), ratio);
+    let secs = |d: Duration| d.as_secs_f64();
+    benchkit::report(
+        &format!("unlock incl. PBKDF2-HMAC-SHA256 x{MIN_ITERATIONS} (median of {rounds})"),
+        secs(unlocks[unlocks.len() / 2]) * 1e3,
+        "ms",
+        Some(1000.0),
+        Better::Lower,
+        "",
+    );
+    benchkit::report(&format!("answer commit p50 (synchronous=FULL, {commits} commits)"), secs(pct(&lat, 0.5)) * 1e3, "ms", None, Better::Lower, "");
+    benchkit::report("answer commit p99", secs(pct(&lat, 0.99)) * 1e3, "ms", Some(100.0), Better::Lower, "RL-09 budgets p95 at 100 ms; p99 held to it");
+    benchkit::report(&format!("SQLCipher / plain SQLite, {ratio_rows} durable inserts"), ratio, "x", Some(1.15), Better::Lower, "side by side, alternating, median; Zetetic cites 5-15% (RL-09)");
 }
