@@ -307,6 +307,9 @@ pub struct ScenarioSummary {
     pub protocol_title: String,
     /// The person's language.
     pub language: String,
+    /// For the trainer, before the run starts (hidden in presenter mode).
+    pub trainer: Trainer,
+    pub learning: Vec<Learning>,
 }
 
 /// The scenario as the trainer sees it; presenter mode hides `trainer`.

@@ -44,6 +44,8 @@ impl Training {
                 protocol_id: s.protocol.clone(),
                 protocol_title: self.library.protocol(&s.protocol).map(|p| p.title.clone()).unwrap_or_default(),
                 language: s.language.clone(),
+                trainer: s.trainer.clone(),
+                learning: s.learning.clone(),
             })
             .collect()
     }

@@ -49,7 +49,7 @@ pub fn run(root: &Path, id: &str, as_json: bool) -> Result<u8, Exit> {
             println!("  found but not expected: {}", names(&d.extra_groups));
         }
         for m in &d.observations_missed {
-            println!("  observation not recorded: {m}");
+            println!("  observation not recorded: {} ({})", m.label, m.item);
         }
         for l in &d.learning {
             println!("  learn: {} ({})", l.point, l.source);

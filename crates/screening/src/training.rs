@@ -14,7 +14,7 @@ use crate::engine::{RawAnswer, Session};
 use crate::diag::{FileCtx, Problem};
 use crate::load::check_id;
 use crate::model::{Group, ItemKind, Protocol};
-use crate::outcome::Outcome;
+use crate::outcome::{ItemRef, Outcome};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,13 +160,14 @@ pub struct Debrief {
     pub matched: bool,
     pub mismatches: Vec<String>,
     pub expected_level: String,
+    pub expected_level_title: String,
     pub expected_groups: Option<Vec<Group>>,
     pub found_groups: Vec<Group>,
     /// Groups expected but not found, and found but not expected.
     pub missed_groups: Vec<Group>,
     pub extra_groups: Vec<Group>,
     /// Observations the scenario shows as seen that the run did not record as seen.
-    pub observations_missed: Vec<String>,
+    pub observations_missed: Vec<ItemRef>,
     pub outcome: Option<Outcome>,
     pub learning: Vec<Learning>,
 }
@@ -229,7 +230,7 @@ fn compare(s: &Scenario, protocol: &Protocol, outcome: Option<Outcome>, mismatch
         .filter(|c| c.answer == "seen")
         .filter(|c| protocol.item(&c.item).is_some_and(|i| !i.indicates.is_empty()))
         .filter(|c| !recorded.contains(&c.item))
-        .map(|c| c.item.clone())
+        .map(|c| ItemRef { item: c.item.clone(), label: protocol.item(&c.item).map(|i| i.label.clone()).unwrap_or_default() })
         .collect();
     Debrief {
         scenario: s.id.clone(),
@@ -238,6 +239,7 @@ fn compare(s: &Scenario, protocol: &Protocol, outcome: Option<Outcome>, mismatch
         matched: r.mismatches.is_empty(),
         mismatches: r.mismatches,
         expected_level: s.case.expect.level.clone(),
+        expected_level_title: protocol.levels.iter().find(|l| l.id == s.case.expect.level).map(|l| l.title.clone()).unwrap_or_default(),
         expected_groups: expected,
         found_groups: found,
         missed_groups: missed,
