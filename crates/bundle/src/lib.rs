@@ -178,21 +178,54 @@ fn sha256(b: &[u8]) -> String {
     hex::encode(ring::digest::digest(&ring::digest::SHA256, b))
 }
 
-fn tar_entry<W: Write>(tar: &mut tar::Builder<W>, path: &str, bytes: &[u8], mtime: u64) -> Result<(), BundleError> {
+/// One tar entry (ustar header, the bytes, zero padding to a 512-byte block): the same bytes as
+/// `tar::Builder::append_data`, without its copy through a stack buffer.
+fn tar_entry<W: Write>(w: &mut W, path: &str, bytes: &[u8], mtime: u64) -> Result<(), BundleError> {
+    tar_head(w, path, bytes.len(), mtime)?;
+    w.write_all(bytes).map_err(io_err)?;
+    w.write_all(tar_pad(bytes.len())).map_err(io_err)
+}
+
+/// An entry's header block. A path too long for a ustar header gets the GNU long-name entry
+/// before it, as `tar::Builder` writes it.
+fn tar_head<W: Write>(w: &mut W, path: &str, size: usize, mtime: u64) -> Result<(), BundleError> {
     let mut h = tar::Header::new_ustar();
-    h.set_size(bytes.len() as u64);
+    h.set_size(size as u64);
     h.set_mode(0o600);
     h.set_mtime(mtime);
     h.set_entry_type(tar::EntryType::Regular);
-    tar.append_data(&mut h, path, bytes).map_err(io_err)
+    if h.set_path(path).is_ok() {
+        h.set_cksum();
+        return w.write_all(h.as_bytes()).map_err(io_err);
+    }
+    let mut b = tar::Builder::new(Vec::new());
+    b.append_data(&mut h, path, io::empty()).map_err(io_err)?;
+    let mut head = b.into_inner().map_err(io_err)?;
+    head.truncate(head.len() - TAR_END.len());
+    w.write_all(&head).map_err(io_err)
 }
+
+/// The zeros that fill an entry of `size` bytes to a whole block.
+fn tar_pad(size: usize) -> &'static [u8] {
+    &TAR_END[..(TAR_BLOCK - size % TAR_BLOCK) % TAR_BLOCK]
+}
+
+const TAR_BLOCK: usize = 512;
+/// A tar archive ends with two zero blocks.
+const TAR_END: [u8; 2 * TAR_BLOCK] = [0; 2 * TAR_BLOCK];
 
 /// Progress while exporting: called with (records written, records in all).
 pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
 
-/// Writes a bundle to `out`. Each record passes through once; memory stays bounded by one record
-/// and the manifest. `created` is an RFC 3339 time.
-pub fn export<W: Write>(
+/// Writes a bundle to `out`. Each record passes through once; memory stays bounded by one record,
+/// a few batches of records on their way to be hashed, and the manifest. `created` is an RFC 3339
+/// time.
+///
+/// The calling thread pulls the records and writes the tar stream straight into age's chunk
+/// buffer, where it is encrypted in place; a second thread hashes the records meanwhile and
+/// builds the manifest, then encrypts it while the calling thread signs it. The stream is finished (age's last chunk written) only after the
+/// signature entry: an export stopped by an error ends without it, and no age tool accepts it.
+pub fn export<W: Write + Send>(
     records: &mut dyn Iterator<Item = Result<RecordIn, BundleError>>,
     total: usize,
     exporter: (&str, &str),
@@ -207,34 +240,36 @@ pub fn export<W: Write>(
             .map_err(|e| BundleError::Input(format!("age: {e}")))?,
         Seal::Passphrase(p) => age::Encryptor::with_user_passphrase(p),
     };
-    let stream = encryptor.wrap_output(out).map_err(io_err)?;
+    let mut stream = encryptor.wrap_output(out).map_err(io_err)?;
     let mtime = chrono::DateTime::parse_from_rfc3339(created).map(|t| t.timestamp().max(0) as u64).unwrap_or(0);
-    // tar writes headers and data in small pieces; hand age whole 64 KiB chunks instead.
-    let mut tar = tar::Builder::new(io::BufWriter::with_capacity(64 * 1024, stream));
-    let mut refs = Vec::new();
-    // Records are hashed on a second thread while the next ones are encrypted. They go over in
-    // batches of about 1 MiB (a handoff per record costs more than the hashing), and the bounded
+    let exporter = Exporter { officer_id: exporter.0.into(), device_id: exporter.1.into(), signing_key: B64.encode(signer.public_key()) };
+    // Records go to the hashing thread in batches of about 256 KiB (a handoff per record costs
+    // more than the hashing; a small batch keeps the wait for the last one short); the bounded
     // channel keeps at most a few batches in memory.
-    const BATCH: usize = 1 << 20;
-    let entries = std::thread::scope(|scope| -> Result<Vec<Entry>, BundleError> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(String, Vec<u8>)>>(2);
-        let hasher = scope.spawn(move || {
-            rx.into_iter().flatten().map(|(path, body)| Entry { path, size: body.len() as u64, sha256: sha256(&body) }).collect::<Vec<_>>()
+    const BATCH: usize = 256 * 1024;
+    let mbytes = std::thread::scope(|scope| -> Result<Vec<u8>, BundleError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(RecordRef, Vec<u8>)>>(2);
+        let manifest = scope.spawn(move || {
+            let (mut entries, mut refs) = (Vec::new(), Vec::new());
+            for (r, body) in rx.into_iter().flatten() {
+                entries.push(Entry { path: r.path.clone(), size: body.len() as u64, sha256: sha256(&body) });
+                refs.push(r);
+            }
+            let manifest = Manifest { format: FORMAT.into(), created: created.to_string(), exporter, entries, records: refs };
+            serde_json::to_vec_pretty(&manifest).map(|m| (m, manifest.records.len()))
         });
-        let mut n = 0;
         let written = (|| {
-            let send = |batch: Vec<(String, Vec<u8>)>| tx.send(batch).map_err(|_| BundleError::Io("the hashing thread stopped".into()));
-            let (mut batch, mut batch_bytes) = (Vec::new(), 0);
+            let send = |batch| tx.send(batch).map_err(|_| BundleError::Io("the hashing thread stopped".into()));
+            let (mut batch, mut batch_bytes, mut n) = (Vec::new(), 0, 0);
             for r in records {
                 let r = r?;
                 if r.id.is_empty() || !r.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
                     return Err(BundleError::Input(format!("record id `{}` is not a plain id", r.id)));
                 }
                 let path = format!("records/{}.json", r.id);
-                tar_entry(&mut tar, &path, &r.body, mtime)?;
-                refs.push(RecordRef { id: r.id, path: path.clone(), protocol: r.protocol, device_signature: r.signature, device_key: r.device_key });
+                tar_entry(&mut stream, &path, &r.body, mtime)?;
                 batch_bytes += r.body.len();
-                batch.push((path, r.body));
+                batch.push((RecordRef { id: r.id, path, protocol: r.protocol, device_signature: r.signature, device_key: r.device_key }, r.body));
                 if batch_bytes >= BATCH {
                     send(std::mem::take(&mut batch))?;
                     batch_bytes = 0;
@@ -245,25 +280,24 @@ pub fn export<W: Write>(
             send(batch)
         })();
         drop(tx);
-        let entries = hasher.join().map_err(|_| BundleError::Io("the hashing thread failed".into()))?;
-        written.map(|_| entries)
+        let manifest = manifest.join().map_err(|_| BundleError::Io("the hashing thread failed".into()))?;
+        written?;
+        match manifest {
+            Ok((_, 0)) => Err(BundleError::Input("no records to export".into())),
+            Ok((m, _)) => Ok(m),
+            Err(e) => Err(BundleError::Io(e.to_string())),
+        }
     })?;
-    if refs.is_empty() {
-        return Err(BundleError::Input("no records to export".into()));
-    }
-    let manifest = Manifest {
-        format: FORMAT.into(),
-        created: created.to_string(),
-        exporter: Exporter { officer_id: exporter.0.into(), device_id: exporter.1.into(), signing_key: B64.encode(signer.public_key()) },
-        entries,
-        records: refs,
-    };
-    let mbytes = serde_json::to_vec_pretty(&manifest).map_err(|e| BundleError::Io(e.to_string()))?;
-    let sig = B64.encode(signer.sign(&mbytes).map_err(BundleError::Signing)?);
-    tar_entry(&mut tar, MANIFEST, &mbytes, mtime)?;
-    tar_entry(&mut tar, SIGNATURE, sig.as_bytes(), mtime)?;
-    let buffered = tar.into_inner().map_err(io_err)?;
-    let stream = buffered.into_inner().map_err(|e| io_err(e.into_error()))?;
+    // The manifest is encrypted on the second thread while this one signs it.
+    let (sig, stream) = std::thread::scope(|scope| {
+        let encrypting = scope.spawn(|| tar_entry(&mut stream, MANIFEST, &mbytes, mtime).map(|()| stream));
+        let sig = signer.sign(&mbytes).map_err(BundleError::Signing);
+        let stream = encrypting.join().map_err(|_| BundleError::Io("the encrypting thread failed".into()));
+        (sig, stream)
+    });
+    let (sig, mut stream) = (B64.encode(sig?), stream??);
+    tar_entry(&mut stream, SIGNATURE, sig.as_bytes(), mtime)?;
+    stream.write_all(&TAR_END).map_err(io_err)?;
     stream.finish().map_err(io_err)
 }
 

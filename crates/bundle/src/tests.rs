@@ -204,14 +204,39 @@ fn entries(bytes: &[u8], id: &age::x25519::Identity) -> Vec<(String, Vec<u8>)> {
 /// Re-packs entries and encrypts them to `r`, as an attacker holding the recipient could.
 fn repack(list: &[(String, Vec<u8>)], r: &str) -> Vec<u8> {
     let enc = age::Encryptor::with_recipients(std::iter::once(&r.parse::<age::x25519::Recipient>().unwrap() as &dyn age::Recipient)).unwrap();
-    let stream = enc.wrap_output(Vec::new()).unwrap();
-    let mut t = tar::Builder::new(stream);
+    let mut s = enc.wrap_output(Vec::new()).unwrap();
     for (name, b) in list {
-        tar_entry(&mut t, name, b, 0).unwrap();
+        tar_entry(&mut s, name, b, 0).unwrap();
     }
-    let mut s = t.into_inner().unwrap();
-    s.flush().unwrap();
+    s.write_all(&TAR_END).unwrap();
     s.finish().unwrap()
+}
+
+#[test]
+fn the_container_is_byte_for_byte_what_tar_builder_writes() {
+    let long = format!("records/{}.json", "a1-".repeat(60));
+    let list: Vec<(String, Vec<u8>)> = vec![
+        ("records/0190a0b0-0000-7000-8000-000000000001.json".into(), b"{}".to_vec()),
+        ("records/0190a0b0-0000-7000-8000-000000000002.json".into(), vec![b'x'; 512]),
+        ("records/0190a0b0-0000-7000-8000-000000000003.json".into(), vec![b'y'; 1025]),
+        (long, vec![b'z'; 3000]),
+        (MANIFEST.into(), Vec::new()),
+    ];
+    let mut ours = Vec::new();
+    let mut theirs = tar::Builder::new(Vec::new());
+    for (path, bytes) in &list {
+        tar_entry(&mut ours, path, bytes, 1_795_000_000).unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o600);
+        h.set_mtime(1_795_000_000);
+        h.set_entry_type(tar::EntryType::Regular);
+        theirs.append_data(&mut h, path, bytes.as_slice()).unwrap();
+    }
+    ours.extend_from_slice(&TAR_END);
+    assert_eq!(ours, theirs.into_inner().unwrap());
+    let names: Vec<String> = tar::Archive::new(Cursor::new(&ours)).entries().unwrap().map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, list.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
 }
 
 #[test]
@@ -283,4 +308,77 @@ fn identity_files_and_bad_input_give_clear_errors() {
     assert!(Seal::recipients(&[]).is_err());
     assert!(Seal::recipients(&["age1nope".into()]).err().unwrap().to_string().contains("not an age X25519 recipient"));
     assert!(open(Cursor::new(b"not an age file".to_vec()), &key_of(&id), None).unwrap_err().to_string().contains("cannot decrypt"));
+}
+
+/// A writer whose bytes outlive the export, failing once it has taken `fail_after` bytes.
+#[derive(Clone)]
+struct Shared {
+    bytes: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    fail_after: usize,
+}
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut b = self.bytes.lock().unwrap();
+        if b.len() + buf.len() > self.fail_after {
+            return Err(std::io::Error::other("the drive is full"));
+        }
+        b.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn ex_04_a_stopped_export_leaves_nothing_that_opens() {
+    let f = Fixture::new(40, 20_000);
+    let (id, r) = custodian();
+    let dk = &B64.encode(Signer::public_key(&f.device));
+    let input = |stop_at: usize| {
+        f.records.iter().enumerate().map(move |(i, (rid, body, sig))| {
+            if i == stop_at {
+                return Err(BundleError::Io("interrupted".into()));
+            }
+            Ok(RecordIn { id: rid.clone(), body: body.clone(), signature: sig.clone(), device_key: dk.clone(), protocol: ProtocolRef { id: "p".into(), version: "1".into(), content_hash: String::new() } })
+        })
+    };
+    // Cancelled by the caller after most records: its own error comes back, and what was
+    // written is an age stream without its last chunk.
+    let out = Shared { bytes: Default::default(), fail_after: usize::MAX };
+    let seal = Seal::recipients(std::slice::from_ref(&r)).unwrap();
+    let e = export(&mut input(30), 40, ("o", "d"), &f.device, seal, "2026-11-21T06:00:00Z", out.clone(), &mut |_, _| {}).err().unwrap();
+    assert_eq!(e.to_string(), "interrupted");
+    let written = out.bytes.lock().unwrap().clone();
+    assert!(written.len() > 300_000, "records were already encrypted and written: {}", written.len());
+    assert!(matches!(open(Cursor::new(&written), &key_of(&id), None), Err(BundleError::Damaged(_) | BundleError::Decrypt(_))));
+    let dir = tempfile::tempdir().unwrap();
+    let partial = write(dir.path(), "case.fsb.partial", &written);
+    let idfile = write(dir.path(), "custodian.txt", format!("{}\n", age::secrecy::ExposeSecret::expose_secret(&id.to_string())).as_bytes());
+    let age = Command::new(age_cli()).args(["-d", "-i"]).arg(&idfile).arg(&partial).output().unwrap();
+    assert!(!age.status.success(), "age accepted a cancelled export");
+    // A failing writer: its error comes back, not a hang or a panic.
+    let out = Shared { bytes: Default::default(), fail_after: 200_000 };
+    let seal = Seal::recipients(std::slice::from_ref(&r)).unwrap();
+    let e = export(&mut input(usize::MAX), 40, ("o", "d"), &f.device, seal, "2026-11-21T06:00:00Z", out, &mut |_, _| {}).err().unwrap();
+    assert!(matches!(&e, BundleError::Io(m) if m.contains("the drive is full")), "{e}");
+}
+
+#[test]
+fn the_plaintext_is_the_same_tar_whatever_the_batching() {
+    // Records smaller and larger than a batch, and one that ends exactly on a block.
+    for (n, size) in [(1, 10), (3, 300_000), (600, 900), (2, 512 - 200)] {
+        let f = Fixture::new(n, size);
+        let (id, r) = custodian();
+        let bytes = f.export(&f.device, Seal::recipients(&[r]).unwrap());
+        let e = entries(&bytes, &id);
+        assert_eq!(e.len(), n + 2);
+        for ((path, body), (rid, want, _)) in e.iter().zip(&f.records) {
+            assert_eq!(*path, format!("records/{rid}.json"));
+            assert_eq!(body, want);
+        }
+        let o = open(Cursor::new(&bytes), &key_of(&id), Some(&Signer::public_key(&f.device))).unwrap();
+        assert_eq!(o.records.len(), n);
+    }
 }

@@ -132,6 +132,17 @@ struct RawPolicyBody {
     referrals: Vec<Spanned<String>>,
     #[serde(default)]
     unlock: Option<Spanned<UnlockRules>>,
+    #[serde(default)]
+    recipients: Vec<RawRecipient>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecipient {
+    name: Spanned<String>,
+    age: Spanned<String>,
+    #[serde(default)]
+    signing_key: Option<Spanned<String>>,
 }
 
 /// The agency's rules for the officer's secret and failed unlocks (`[policy.unlock]`).
@@ -193,6 +204,21 @@ pub struct Policy {
     pub non_arrest_guidance: String,
     pub referrals: Vec<String>,
     pub unlock: UnlockRules,
+    /// The unit directory: custodians an officer may seal a bundle to (`[[policy.recipients]]`).
+    pub recipients: Vec<UnitRecipient>,
+}
+
+/// A unit custodian from the policy's directory, as the app offers it for a bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitRecipient {
+    /// Shown to the officer, e.g. "Trafficking unit custodian"; unique in the policy.
+    pub name: String,
+    /// The custodian's age X25519 recipient (`age1...`), what `fieldscreen keys new` prints
+    /// as `recipient:`.
+    pub age: String,
+    /// The custodian's Ed25519 public key (32 bytes, standard base64), what `fieldscreen keys
+    /// new` prints as `signing key:`: bundles the custodian signs are checked against it.
+    pub signing_key: Option<String>,
 }
 
 pub(crate) fn compile_policy(cx: &FileCtx, raw: RawPolicy, dirs: &[Directory], out: &mut Vec<Problem>) -> Option<Policy> {
@@ -227,6 +253,25 @@ pub(crate) fn compile_policy(cx: &FileCtx, raw: RawPolicy, dirs: &[Directory], o
         }
         u
     });
+    let mut recipients: Vec<UnitRecipient> = Vec::new();
+    for r in p.recipients {
+        let name = r.name.get_ref().trim();
+        if name.is_empty() {
+            out.push(cx.problem(r.name.span().start, "a unit recipient has no name", Some("the officer picks recipients by name".into())));
+        } else if recipients.iter().any(|x| x.name.trim().eq_ignore_ascii_case(name)) {
+            out.push(cx.problem(r.name.span().start, format!("unit recipient `{name}` is listed twice"), Some("each name must pick one custodian".into())));
+        }
+        if let Err((at, why, hint)) = check_age_recipient(r.age.get_ref()) {
+            let offset = at.map_or(r.age.span().start, |i| cx.string_start(r.age.span().start) + i);
+            out.push(cx.problem(offset, format!("unit recipient `{name}`: {why}"), Some(hint.into())));
+        }
+        if let Some(k) = &r.signing_key {
+            if let Err((why, hint)) = check_signing_key(k.get_ref()) {
+                out.push(cx.problem(k.span().start, format!("unit recipient `{name}`: {why}"), Some(hint.into())));
+            }
+        }
+        recipients.push(UnitRecipient { name: name.to_string(), age: r.age.into_inner(), signing_key: r.signing_key.map(Spanned::into_inner) });
+    }
     (out.len() == before).then(|| Policy {
         id: p.id.into_inner(),
         retention_days: p.retention_days.into_inner(),
@@ -234,5 +279,96 @@ pub(crate) fn compile_policy(cx: &FileCtx, raw: RawPolicy, dirs: &[Directory], o
         non_arrest_guidance: p.non_arrest_guidance.into_inner(),
         referrals: p.referrals.into_iter().map(|r| r.into_inner()).collect(),
         unlock: unlock.unwrap_or_default(),
+        recipients,
     })
+}
+
+const KEYS_NEW: &str = "use the `recipient: age1...` line that `fieldscreen keys new` prints, or age-keygen's public key";
+
+/// Checks that `s` is an age X25519 recipient: Bech32 (BIP 173) with the prefix `age` and 32
+/// bytes of key, 62 characters in all, checksum included. This is a format check only; the
+/// bundle crate parses the key when it seals. On a problem: the byte offset it is at (if one
+/// character is to blame), what is wrong, and a hint.
+pub(crate) fn check_age_recipient(s: &str) -> Result<(), (Option<usize>, String, &'static str)> {
+    const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    const LEN: usize = 62;
+    let lower = s.to_ascii_lowercase();
+    if lower.starts_with("age-secret-key-1") {
+        return Err((None, "this is an age secret key, not a recipient: it must not be in the policy".into(), "keep the identity file with the custodian only; the policy takes its public recipient (`age1...`)"));
+    }
+    if !lower.trim_start().starts_with("age1") {
+        return Err((None, format!("`{s}` is not an age recipient (those start with `age1`)"), KEYS_NEW));
+    }
+    if let Some(i) = s.find(|c: char| c.is_whitespace()) {
+        return Err((Some(i), "the recipient has a space or line break in it".into(), KEYS_NEW));
+    }
+    if s != lower && s != s.to_ascii_uppercase() {
+        return Err((None, format!("`{s}` mixes upper and lower case, which Bech32 does not allow"), KEYS_NEW));
+    }
+    // Bech32 puts the prefix before the last `1`: `age` for X25519, longer for plugins.
+    let sep = lower.rfind('1').unwrap_or(3);
+    let (hrp, data) = (&lower[..sep], &lower[sep + 1..]);
+    if hrp != "age" {
+        return Err((None, format!("`{}...` is an age plugin or post-quantum recipient; the unit directory takes X25519 recipients", &s[..sep + 1]), KEYS_NEW));
+    }
+    let mut values = Vec::with_capacity(data.len());
+    for (i, c) in data.bytes().enumerate() {
+        let Some(v) = CHARSET.iter().position(|x| *x == c) else {
+            let at = sep + 1 + i;
+            let ch = s[at..].chars().next().unwrap_or('?');
+            return Err((Some(at), format!("`{ch}` cannot appear in an age recipient (Bech32 has no `1`, `b`, `i` or `o` after the prefix)"), KEYS_NEW));
+        };
+        values.push(v as u8);
+    }
+    if s.len() != LEN {
+        return Err((None, format!("the recipient has {} characters; an age X25519 recipient has {LEN}", s.chars().count()), KEYS_NEW));
+    }
+    // BIP 173 checksum over the expanded prefix and the data.
+    let mut chk: u32 = 1;
+    let expanded = hrp.bytes().map(|b| b >> 5).chain(std::iter::once(0)).chain(hrp.bytes().map(|b| b & 31));
+    for v in expanded.chain(values.iter().copied()) {
+        let top = chk >> 25;
+        chk = ((chk & 0x1ff_ffff) << 5) ^ u32::from(v);
+        for (i, g) in [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3].into_iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    if chk != 1 {
+        return Err((None, "the recipient's checksum does not match: a character is wrong, missing or swapped".into(), KEYS_NEW));
+    }
+    // 52 five-bit groups carry the 32-byte key; the 4 bits left over must be zero.
+    if values[51] & 0b1111 != 0 {
+        return Err((None, "the recipient does not encode a 32-byte key".into(), KEYS_NEW));
+    }
+    Ok(())
+}
+
+/// Checks that `s` is an Ed25519 public key in standard base64 with padding (44 characters,
+/// 32 bytes), as `fieldscreen keys new` prints it.
+pub(crate) fn check_signing_key(s: &str) -> Result<(), (String, &'static str)> {
+    const HINT: &str = "use the `signing key:` line that `fieldscreen keys new` prints: 32 bytes in base64, 44 characters";
+    // ring's PKCS#8 documents for Ed25519 (v2 and v1) start like this in base64.
+    if s.starts_with("MFMCAQEwBQYDK2Vw") || s.starts_with("MC4CAQAwBQYDK2Vw") {
+        return Err(("this is a private signing key (custodian-signing.key), not the public key: it must not be in the policy".into(), HINT));
+    }
+    let b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    let b = s.as_bytes();
+    if b.len() != 44 || b[43] != b'=' || !b[..43].iter().all(|c| b64(*c)) {
+        return Err((format!("`{s}` is not an Ed25519 public key in base64"), HINT));
+    }
+    // The 43rd character carries 2 bits of padding that canonical base64 leaves at zero.
+    let last = b[42];
+    let v = match last {
+        b'A'..=b'Z' => last - b'A',
+        b'a'..=b'z' => last - b'a' + 26,
+        b'0'..=b'9' => last - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    if v & 0b11 != 0 {
+        return Err((format!("`{s}` is not an Ed25519 public key in base64"), HINT));
+    }
+    Ok(())
 }

@@ -60,6 +60,9 @@ fn load_shipped() -> Library {
 #[derive(serde::Deserialize)]
 struct ValidatorCase {
     name: String,
+    /// The file the case breaks: `base.toml` (the default) or `policy.toml`.
+    #[serde(default)]
+    file: Option<String>,
     replace: (String, String),
     expect: String,
     at: Option<String>,
@@ -69,6 +72,7 @@ struct ValidatorCase {
 
 #[derive(serde::Deserialize)]
 struct ValidatorCases {
+    policy: String,
     case: Vec<ValidatorCase>,
 }
 
@@ -82,11 +86,24 @@ fn validator_cases() {
     let base_text = testdata("base.toml");
     let cases: ValidatorCases = toml::from_str(&testdata("validator.toml")).unwrap();
     assert!(cases.case.len() >= 20);
+    let with_policy = |base: &str, policy: &str| {
+        let mut s = base_sources(base);
+        s.push(Source { path: "policy.toml".into(), text: policy.to_string() });
+        s
+    };
+    let lib = load(&with_policy(&base_text, &cases.policy)).unwrap_or_else(|p| panic!("the cases' policy: {p:#?}"));
+    assert_eq!(lib.policy("test-policy").unwrap().recipients.len(), 2);
     let mut failures = Vec::new();
     for c in &cases.case {
-        assert!(base_text.contains(&c.replace.0), "{}: base.toml has no `{}`", c.name, c.replace.0);
-        let broken = base_text.replacen(&c.replace.0, &c.replace.1, 1);
-        let problems = match load(&base_sources(&broken)) {
+        let (file, original) = match c.file.as_deref() {
+            None | Some("base.toml") => ("base.toml", &base_text),
+            Some("policy.toml") => ("policy.toml", &cases.policy),
+            Some(other) => panic!("{}: no file `{other}` to break", c.name),
+        };
+        assert!(original.contains(&c.replace.0), "{}: {file} has no `{}`", c.name, c.replace.0);
+        let broken = original.replacen(&c.replace.0, &c.replace.1, 1);
+        let sources = if file == "base.toml" { base_sources(&broken) } else { with_policy(&base_text, &broken) };
+        let problems = match load(&sources) {
             Ok(_) => {
                 failures.push(format!("{}: loaded without problems", c.name));
                 continue;
@@ -98,7 +115,7 @@ fn validator_cases() {
             failures.push(format!("{}: no problem says `{}`; got:\n  {}", c.name, c.expect, problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n  ")));
             continue;
         };
-        assert_eq!(hit.path, "base.toml", "{}", c.name);
+        assert_eq!(hit.path, file, "{}", c.name);
         if let Some(at) = &c.at {
             let want = line_col_of(&broken, at, c.nth).unwrap_or_else(|| panic!("{}: `at` not found", c.name));
             if (hit.line, hit.col) != want {
