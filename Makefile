@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP_FEATURES := --features custom-protocol
 
-.PHONY: run test bootstrap ui ui-test rust-test app-test app e2e protocols bench screenshots clean
+.PHONY: run test bootstrap ui ui-test a11y rust-test app-test app e2e protocols bench bench-smoke screenshots clean
 
 ## Installs what is missing, builds the UI and the app, and opens it.
 run: bootstrap ui
@@ -11,14 +11,19 @@ run: bootstrap ui
 
 ## The whole suite: UI unit tests, Rust (screening, CLI, app shell), protocol cases, benchmarks
 ## once, and a walk through a shipped protocol in the real app window.
-test: bootstrap ui-test ui rust-test protocols app-test e2e
+test: bootstrap ui-test ui a11y rust-test protocols app-test e2e
 	@echo "make test: all suites passed"
 
 bootstrap:
 	@bash scripts/bootstrap.sh
 
 ui: bootstrap
-	cd ui && npm run build
+	cd ui && npm run build && npm run check-dist
+
+## Accessibility: axe-core on every screen (UI on the fake backend, Debian's chromium), 1280x800 and
+## 800x1280, dark, light and high contrast; touch targets and 200% text too.
+a11y: bootstrap
+	cd ui && npm run a11y
 
 ui-test: bootstrap
 	cd ui && npm test

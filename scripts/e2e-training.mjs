@@ -7,14 +7,8 @@
 // trainee records every reply as the person gives it except the passports, recorded as not
 // seen, so the debrief must list that observation as missed; the notes use a term the glossary
 // flags. Then presenter mode must hide the trainer notes, and Exit must return to the app.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-
-const APP = resolve(process.env.FIELDSCREEN_APP ?? 'target/debug/fieldscreen-app');
-const SHOTS = process.env.SCREENSHOTS ? resolve(process.env.SCREENSHOTS) : null;
-const PORT = Number(process.env.E2E_PORT ?? 4444);
-const BASE = `http://127.0.0.1:${PORT}`;
+import { readdirSync } from 'node:fs';
+import { fail, sleep, withApp } from './webdriver.mjs';
 const SCENARIO = 'labor-traffic-stop';
 // What the trainee records for each observation (the scenario's cues), by item id. The
 // passports are seen in the cue but recorded as not seen on purpose.
@@ -36,92 +30,6 @@ const OBSERVE = {
 };
 const MISSED = 'documents-held';
 const NOTES = 'Driver held the passports of the illegals in the glove box.';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function fail(msg) {
-  throw new Error(msg);
-}
-
-async function wd(method, path, body) {
-  if (process.env.E2E_VERBOSE === '2') console.log('   ', method, path, body ? JSON.stringify(body).slice(0, 80) : '');
-  const res = await fetch(BASE + path, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json().catch(() => ({}));
-  if (!res.ok) fail(`${method} ${path}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
-  return json.value;
-}
-
-async function waitForDriver() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const v = await wd('GET', '/status');
-      if (v?.ready !== false) return;
-    } catch {
-      /* not up yet */
-    }
-    await sleep(200);
-  }
-  fail('tauri-driver did not come up');
-}
-
-// W3C names element references by this key; take the only value whatever the key.
-const ref = (found) => found['element-6066-11e4-a52e-4f52f4e3d05a'] ?? Object.values(found)[0];
-
-class Page {
-  constructor(id) {
-    this.id = id;
-  }
-  async find(css, timeout = 8000) {
-    const end = Date.now() + timeout;
-    for (;;) {
-      const found = await wd('POST', `/session/${this.id}/elements`, { using: 'css selector', value: css });
-      if (found.length) return ref(found[0]);
-      if (Date.now() > end) fail(`no element matches ${css}`);
-      await sleep(100);
-    }
-  }
-  /** Index of the first selector that matches, waiting for one to. */
-  async first(selectors, timeout = 8000) {
-    const end = Date.now() + timeout;
-    for (;;) {
-      for (const [i, css] of selectors.entries()) if (await this.exists(css)) return i;
-      if (Date.now() > end) fail(`none of ${selectors.join(', ')} appeared`);
-      await sleep(100);
-    }
-  }
-  async exists(css) {
-    const found = await wd('POST', `/session/${this.id}/elements`, { using: 'css selector', value: css });
-    return found.length > 0;
-  }
-  async click(css) {
-    const el = await this.find(css);
-    await wd('POST', `/session/${this.id}/element/${el}/click`, {});
-  }
-  async type(css, text) {
-    const el = await this.find(css);
-    await wd('POST', `/session/${this.id}/element/${el}/clear`, {});
-    await wd('POST', `/session/${this.id}/element/${el}/value`, { text });
-  }
-  async text(css) {
-    const el = await this.find(css);
-    return wd('GET', `/session/${this.id}/element/${el}/text`);
-  }
-  async attr(css, name) {
-    const el = await this.find(css);
-    return wd('GET', `/session/${this.id}/element/${el}/attribute/${name}`);
-  }
-  async shot(name) {
-    if (!SHOTS) return;
-    mkdirSync(SHOTS, { recursive: true });
-    await sleep(400); // let the window finish painting
-    execFileSync('import', ['-window', 'root', `${SHOTS}/${name}.png`]);
-    console.log(`  screenshot ${name}.png`);
-  }
-}
 
 /** The TRAINING mark is on screen, in words. */
 async function checkMark(page, where) {
@@ -171,96 +79,81 @@ async function walk(page) {
   fail('the walk did not reach the end in 120 steps');
 }
 
+/** What is in the data folder: training must leave it as it found it. */
+function dataFolder() {
+  const dir = process.env.FIELDSCREEN_DATA_DIR;
+  return dir ? JSON.stringify(readdirSync(dir).sort()) : null;
+}
+
 async function main() {
-  const driver = spawn('tauri-driver', ['--port', String(PORT), '--native-driver', '/usr/bin/WebKitWebDriver'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const before = dataFolder();
+  await withApp('e2e-training', async (page) => {
+      // The first screen offers Training without the secret.
+      await page.find('[data-action="training"]', 20000);
+      await page.shot('t0-first-screen');
+      await page.click('[data-action="training"]');
+
+      await page.find(`[data-screen="training-list"] [data-scenario="${SCENARIO}"]`, 10000);
+      await checkMark(page, 'the scenario list');
+      await page.shot('t1-list');
+      await page.click(`[data-scenario="${SCENARIO}"]`);
+
+      await page.find('[data-screen="training-start"] [data-part="trainer-notes"]');
+      await checkMark(page, 'the start screen');
+      const start = await page.text('[data-screen="training-start"]');
+      if (!/Source:/.test(start)) fail('the start screen shows no learning points with sources');
+      await page.shot('t2-start');
+
+      // Presenter mode hides the trainer notes and keeps the rest.
+      await page.click('[data-action="presenter"]');
+      if ((await page.attr('[data-action="presenter"]', 'aria-pressed')) !== 'true') fail('presenter mode did not turn on');
+      for (let i = 0; i < 20 && (await page.exists('[data-part="trainer-notes"]')); i++) await sleep(100);
+      if (await page.exists('[data-part="trainer-notes"]')) fail('presenter mode still shows the trainer notes');
+      if (!(await page.exists('[data-part="learning"]'))) fail('presenter mode lost the learning points');
+      await checkMark(page, 'the start screen in presenter mode');
+      await page.shot('t3-start-presenter');
+      await page.click('[data-action="presenter"]');
+      await page.find('[data-part="trainer-notes"]');
+
+      await page.click('[data-action="start-app-plays"]');
+      const walked = await walk(page);
+      console.log(`  walked ${walked.length} items`);
+      if (walked[0] !== 'in-danger') fail(`safety must come first, got ${walked[0]}`);
+      if (!walked.includes(MISSED)) fail(`the walk never showed ${MISSED}`);
+
+      await checkMark(page, 'the notes screen');
+      await page.type('[data-field="training-notes"]', NOTES);
+      await page.shot('t6-notes');
+      await page.click('[data-action="debrief"]');
+
+      await page.find('[data-screen="training-debrief"]', 10000);
+      await checkMark(page, 'the debrief');
+      if (!(await page.exists('[data-part="outcome-match"][data-matched]'))) fail('the debrief does not say whether the outcome matched');
+      if (!(await page.exists(`[data-part="observations-missed"] [data-item="${MISSED}"]`))) {
+        fail(`the debrief does not list ${MISSED} as missed:\n${await page.text('[data-part="observations-missed"]')}`);
+      }
+      const missed = await page.text(`[data-part="observations-missed"] [data-item="${MISSED}"]`);
+      if (missed === MISSED) fail('the missed observation shows its id, not its label');
+      if (!(await page.exists('[data-part="note-flags"] [data-flag]'))) fail('the debrief flags nothing in the notes');
+      if (!(await page.exists('[data-part="section-times"] [data-section]'))) fail('the debrief shows no time per section');
+      if (!(await page.exists('[data-part="total-time"]'))) fail('the debrief shows no total time');
+      if (!(await page.exists('[data-part="groups"]'))) fail('the debrief shows no indicator groups');
+      if (!(await page.exists('[data-part="learning"]'))) fail('the debrief shows no learning points');
+      if (!(await page.exists('[data-action="print"]'))) fail('the debrief has no Print button');
+      await page.shot('t7-debrief');
+
+      // Exit forgets the run and returns to the app's first screen.
+      await page.click('[data-action="exit-debrief"]');
+      await page.find('[data-action="training"]', 10000);
+      if (await page.exists('[data-part="training-mark"]')) fail('the TRAINING mark stayed after leaving training');
+      await page.shot('t8-after-exit');
   });
-  let sessionId = null;
-  try {
-    await waitForDriver();
-    const s = await wd('POST', '/session', {
-      capabilities: { alwaysMatch: { 'tauri:options': { application: APP } } },
-    });
-    sessionId = s.sessionId;
-    const page = new Page(sessionId);
-
-    // The first screen offers Training without the secret.
-    await page.find('[data-action="training"]', 20000);
-    await page.shot('t0-first-screen');
-    await page.click('[data-action="training"]');
-
-    await page.find(`[data-screen="training-list"] [data-scenario="${SCENARIO}"]`, 10000);
-    await checkMark(page, 'the scenario list');
-    await page.shot('t1-list');
-    await page.click(`[data-scenario="${SCENARIO}"]`);
-
-    await page.find('[data-screen="training-start"] [data-part="trainer-notes"]');
-    await checkMark(page, 'the start screen');
-    const start = await page.text('[data-screen="training-start"]');
-    if (!/Source:/.test(start)) fail('the start screen shows no learning points with sources');
-    await page.shot('t2-start');
-
-    // Presenter mode hides the trainer notes and keeps the rest.
-    await page.click('[data-action="presenter"]');
-    if ((await page.attr('[data-action="presenter"]', 'aria-pressed')) !== 'true') fail('presenter mode did not turn on');
-    for (let i = 0; i < 20 && (await page.exists('[data-part="trainer-notes"]')); i++) await sleep(100);
-    if (await page.exists('[data-part="trainer-notes"]')) fail('presenter mode still shows the trainer notes');
-    if (!(await page.exists('[data-part="learning"]'))) fail('presenter mode lost the learning points');
-    await checkMark(page, 'the start screen in presenter mode');
-    await page.shot('t3-start-presenter');
-    await page.click('[data-action="presenter"]');
-    await page.find('[data-part="trainer-notes"]');
-
-    await page.click('[data-action="start-app-plays"]');
-    const walked = await walk(page);
-    console.log(`  walked ${walked.length} items`);
-    if (walked[0] !== 'in-danger') fail(`safety must come first, got ${walked[0]}`);
-    if (!walked.includes(MISSED)) fail(`the walk never showed ${MISSED}`);
-
-    await checkMark(page, 'the notes screen');
-    await page.type('[data-field="training-notes"]', NOTES);
-    await page.shot('t6-notes');
-    await page.click('[data-action="debrief"]');
-
-    await page.find('[data-screen="training-debrief"]', 10000);
-    await checkMark(page, 'the debrief');
-    if (!(await page.exists('[data-part="outcome-match"][data-matched]'))) fail('the debrief does not say whether the outcome matched');
-    if (!(await page.exists(`[data-part="observations-missed"] [data-item="${MISSED}"]`))) {
-      fail(`the debrief does not list ${MISSED} as missed:\n${await page.text('[data-part="observations-missed"]')}`);
-    }
-    const missed = await page.text(`[data-part="observations-missed"] [data-item="${MISSED}"]`);
-    if (missed === MISSED) fail('the missed observation shows its id, not its label');
-    if (!(await page.exists('[data-part="note-flags"] [data-flag]'))) fail('the debrief flags nothing in the notes');
-    if (!(await page.exists('[data-part="section-times"] [data-section]'))) fail('the debrief shows no time per section');
-    if (!(await page.exists('[data-part="total-time"]'))) fail('the debrief shows no total time');
-    if (!(await page.exists('[data-part="groups"]'))) fail('the debrief shows no indicator groups');
-    if (!(await page.exists('[data-part="learning"]'))) fail('the debrief shows no learning points');
-    if (!(await page.exists('[data-action="print"]'))) fail('the debrief has no Print button');
-    await page.shot('t7-debrief');
-
-    // Exit forgets the run and returns to the app's first screen.
-    await page.click('[data-action="exit-debrief"]');
-    await page.find('[data-action="training"]', 10000);
-    if (await page.exists('[data-part="training-mark"]')) fail('the TRAINING mark stayed after leaving training');
-    await page.shot('t8-after-exit');
-    console.log('e2e-training: 1 passed, 0 failed');
-  } catch (e) {
-    try {
-      mkdirSync('target', { recursive: true });
-      execFileSync('import', ['-window', 'root', 'target/e2e-training-failure.png']);
-    } catch {
-      /* no screenshot tool */
-    }
-    throw e;
-  } finally {
-    if (sessionId) await wd('DELETE', `/session/${sessionId}`).catch(() => {});
-    driver.kill();
-  }
+  if (dataFolder() !== before) fail(`training wrote to the data folder: ${before} became ${dataFolder()}`);
+  console.log('e2e-training: 1 passed, 0 failed');
 }
 
 main().catch((e) => {
   console.error(`e2e-training: ${e.message}`);
-  console.error('e2e-training: the screen at the failure, if a screenshot tool is installed: target/e2e-training-failure.png');
   console.log('e2e-training: 0 passed, 1 failed');
   process.exit(1);
 });

@@ -1,5 +1,5 @@
-// Officer-facing wording, kept in one place.
-import type { IndicatorGroup, Population } from './types';
+// Wording, kept in one place: the officer's words, and the person's words by language.
+import type { ActionKind, IndicatorGroup, Population, ReferralChoice } from './types';
 
 const LANGUAGE_NAMES: Record<string, string> = {
   en: 'English',
@@ -26,27 +26,126 @@ export const TOKEN_LABELS: Record<string, string> = {
   read: 'Read aloud - continue',
 };
 
-/** Answer words the person reads, by language, for questions asked of them. English needs none:
- *  the officer's labels above serve. */
-export const PERSON_TOKEN_LABELS: Record<string, Record<string, string>> = {
+/** Words the person reads in the hand-over view, and on the resource card. */
+export interface PersonWords {
+  yes: string;
+  no: string;
+  'not-sure': string;
+  declined: string;
+  read: string;
+  stop: string;
+  yourAnswer: string;
+  send: string;
+  thanks: string;
+  handBack: string;
+  officer: string;
+  cardTitle: string;
+  cardIntro: string;
+  phone: string;
+  text: string;
+  web: string;
+  hours: string;
+  qrLabel: string;
+}
+
+export const PERSON_WORDS: Record<string, PersonWords> = {
+  en: {
+    yes: 'Yes',
+    no: 'No',
+    'not-sure': "I'm not sure",
+    declined: "I'd rather not answer",
+    read: 'Continue',
+    stop: 'I want to stop',
+    yourAnswer: 'Your answer',
+    send: 'Send',
+    thanks: 'Thank you.',
+    handBack: 'Please give the device back to the officer.',
+    officer: 'Officer',
+    cardTitle: 'Help you can reach',
+    cardIntro: 'Free and confidential. You can contact them at any time.',
+    phone: 'Phone',
+    text: 'Text message',
+    web: 'Website',
+    hours: 'Hours',
+    qrLabel: 'Scan to save these contacts',
+  },
   es: {
     yes: 'Sí',
     no: 'No',
     'not-sure': 'No estoy seguro(a)',
     declined: 'Prefiero no responder',
+    read: 'Continuar',
+    stop: 'Quiero parar',
+    yourAnswer: 'Su respuesta',
+    send: 'Enviar',
+    thanks: 'Gracias.',
+    handBack: 'Por favor, devuelva el dispositivo al agente.',
+    officer: 'Agente',
+    cardTitle: 'Ayuda a su alcance',
+    cardIntro: 'Gratuita y confidencial. Puede comunicarse en cualquier momento.',
+    phone: 'Teléfono',
+    text: 'Mensaje de texto',
+    web: 'Sitio web',
+    hours: 'Horario',
+    qrLabel: 'Escanee para guardar estos contactos',
   },
 };
 
-/** The person's word for an answer in their language, if we have one. */
+/** The person's words in `language`, English when we have none for it. */
+export function personWords(language: string): PersonWords {
+  return PERSON_WORDS[language] ?? PERSON_WORDS.en;
+}
+
+/** The language `personWords(language)` is really in. */
+export function personWordsLanguage(language: string): string {
+  return language in PERSON_WORDS ? language : 'en';
+}
+
+/** The person's word for an answer token in their language, if we have one. */
 export function personLabel(token: string, language: string): string | null {
-  return PERSON_TOKEN_LABELS[language]?.[token] ?? null;
+  const w = PERSON_WORDS[language] as unknown as Record<string, string> | undefined;
+  return w && ['yes', 'no', 'not-sure', 'declined'].includes(token) ? (w[token] ?? null) : null;
 }
 
 export const GROUPS: { id: IndicatorGroup; title: string }[] = [
+  { id: 'safety', title: 'Safety' },
+  { id: 'minor', title: 'Under 18' },
   { id: 'force', title: 'Force' },
   { id: 'fraud', title: 'Fraud' },
   { id: 'coercion', title: 'Coercion' },
   { id: 'purpose', title: 'Purpose' },
-  { id: 'minor', title: 'Minor' },
-  { id: 'safety', title: 'Safety' },
+];
+
+export const ACTION_KINDS: Record<ActionKind, string> = {
+  emergency: 'Emergency',
+  medical: 'Medical',
+  service: 'Services',
+  hotline: 'Hotline',
+  unit: 'Trafficking unit',
+  'child-protection': 'Child protection',
+  legal: 'Legal help',
+  labor: 'Labor rights',
+  guidance: 'Guidance',
+};
+
+export const REFERRAL_CHOICES: { id: ReferralChoice; label: string }[] = [
+  { id: 'not-offered', label: 'Not offered yet' },
+  { id: 'offered', label: 'Offered, no answer yet' },
+  { id: 'accepted', label: 'The person accepted' },
+  { id: 'declined', label: 'The person declined' },
+];
+
+/** Error kinds the unlock screens explain in their own words; the backend message follows. */
+export const UNLOCK_ERRORS: Record<string, string> = {
+  'wrong-secret': 'That secret did not match. Check it and try again.',
+  delayed: 'Too many tries in a row. Wait a moment, then try again.',
+  'locked-out': 'Unlocking is paused after several failed tries.',
+  wiped: 'This device was wiped after too many failed tries. Nothing on it can be read. Set it up again.',
+  policy: 'That secret does not meet the policy.',
+};
+
+/** Contacts an officer may need before any screening is open. */
+export const OFFICER_RESOURCES: { name: string; detail: string }[] = [
+  { name: 'Emergency services', detail: '911, for immediate danger or urgent medical care' },
+  { name: 'National Human Trafficking Hotline', detail: '1-888-373-7888, text 233733, 24/7; not law enforcement' },
 ];

@@ -14,13 +14,17 @@ function renderItem(item: ItemView, extra: Partial<SessionView> = {}) {
     can_go_back: false,
     status: 'in-progress',
     stop_rule: null,
+    draft_id: 'd-1',
+    saved_events: 0,
+    handover: false,
     ...extra,
-  };
+  } as SessionView;
   const onanswer = vi.fn();
   const onstop = vi.fn();
   const onback = vi.fn();
-  render(ItemScreen, { session, item, busy: false, onanswer, onstop, onback });
-  return { onanswer, onstop, onback };
+  const onhandover = vi.fn();
+  render(ItemScreen, { session, item, busy: false, onanswer, onstop, onback, onhandover });
+  return { onanswer, onstop, onback, onhandover };
 }
 
 const answerButtons = () =>
@@ -109,13 +113,17 @@ describe('answer kinds', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'The person wants to stop' }));
     expect(onstop).toHaveBeenCalledTimes(1);
     expect(onback).not.toHaveBeenCalled();
-    expect(screen.getByText('Item 1 of 5')).toBeTruthy();
+    expect(screen.getByText(/Step 1/).textContent).toContain('Work and living');
+    expect(screen.queryByText(/of 5/)).toBeNull();
   });
 });
 
 describe('outcome details', () => {
   const base: Outcome = {
-    protocol: { id: 'p', version: '1' },
+    protocol: { id: 'p', version: '1', content_hash: 'h' },
+    status: 'concluded',
+    groups: ['purpose-sex', 'minor'],
+    minor_rule: true,
     level: { id: 'stop', rank: 3, title: 'Immediate safety concern', meaning: 'Act now.' },
     indicators: {
       force: [],
@@ -136,15 +144,26 @@ describe('outcome details', () => {
   };
 
   test('stop rule reason, partial note, not-sure list; no non-arrest box when null', () => {
-    render(OutcomeScreen, { outcome: base, busy: false, onnew: () => {} });
+    const noop = () => {};
+    render(OutcomeScreen, {
+      view: { outcome: base, referrals: [], notes: '', note_flags: [] },
+      canGoBack: false,
+      busy: false,
+      onreferral: noop,
+      oncard: noop,
+      onnotes: noop,
+      onfinalize: noop,
+      onback: noop,
+      onleave: noop,
+    });
     expect(screen.getByText('The person said they are in danger now.')).toBeTruthy();
     expect(screen.getByText(/^Partial:/)).toBeTruthy();
     expect(screen.getByRole('region', { name: 'Purpose' }).textContent).toContain(
       'Made to have sex for money (sex)',
     );
-    expect(screen.getByRole('region', { name: 'Minor' }).textContent).toContain('Under 18');
+    expect(screen.getByRole('region', { name: 'Under 18' }).textContent).toContain('Under 18');
     expect(within(screen.getByRole('region', { name: 'Not sure' })).getByText('Holds own documents')).toBeTruthy();
-    expect(screen.queryByRole('region', { name: 'Declined' })).toBeNull();
+    expect(screen.queryByRole('region', { name: 'Chose not to answer' })).toBeNull();
     expect(screen.queryByRole('complementary', { name: 'Non-arrest guidance' })).toBeNull();
     expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Screening result' }));
   });
