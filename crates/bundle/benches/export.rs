@@ -9,6 +9,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use benchkit::Better;
+
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use bundle::{export, ProtocolRef, RecordIn, Seal, Signer};
@@ -29,7 +31,7 @@ impl Write for Counted {
 }
 
 fn quick() -> bool {
-    !std::env::args().any(|a| a == "--bench")
+    benchkit::smoke()
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -183,7 +185,15 @@ fn main() {
     println!("  fieldscreen export  {:>8.1} MB/s ({:.1} ms, includes building and signing the container)", mbps(ta), ta.as_secs_f64() * 1e3);
     println!("  age -e (Debian CLI) {:>8.1} MB/s ({:.1} ms, includes process start)", mbps(tb), tb.as_secs_f64() * 1e3);
     println!("  age crate alone     {:>8.1} MB/s ({:.1} ms, same bytes, in process)", mbps(crate_only), crate_only.as_secs_f64() * 1e3);
-    println!("  ratio (ours / age)  {:>8.2}    goal at least 0.8", tb.as_secs_f64() / ta.as_secs_f64());
+    benchkit::report(&format!("bundle export throughput ({n} records)"), mbps(ta), "MB/s", None, Better::Higher, "");
+    benchkit::report(
+        "bundle export / age CLI on the same bytes (speed ratio)",
+        tb.as_secs_f64() / ta.as_secs_f64(),
+        "x",
+        Some(0.8),
+        Better::Higher,
+        "side by side, alternating, median",
+    );
     // Both sides use a second core (ours to hash, age for the process feeding it); when other
     // work keeps the cores busy, the times say more about the machine than about the export.
     let load = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_string));

@@ -20,6 +20,9 @@ use serde::{Deserialize, Serialize};
 /// The protocol a record was taken with (id, version, content hash).
 pub use screening::outcome::ProtocolRef;
 
+pub mod file;
+pub use file::{export_to_path, Written};
+
 pub const FORMAT: &str = "fieldscreen-bundle/1";
 pub const MANIFEST: &str = "manifest.json";
 pub const SIGNATURE: &str = "manifest.sig";

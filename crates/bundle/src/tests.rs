@@ -39,16 +39,7 @@ impl Fixture {
     }
 
     fn export(&self, signer: &dyn Signer, seal: Seal) -> Vec<u8> {
-        let dk = B64.encode(Signer::public_key(&self.device));
-        let mut it = self.records.iter().map(|(id, body, sig)| {
-            Ok(RecordIn {
-                id: id.clone(),
-                body: body.clone(),
-                signature: sig.clone(),
-                device_key: dk.clone(),
-                protocol: ProtocolRef { id: "adult-roadside".into(), version: "1.0.0".into(), content_hash: "ab".repeat(32) },
-            })
-        });
+        let mut it = self.records_in().into_iter();
         let mut calls = 0;
         let out = export(&mut it, self.records.len(), ("officer-7", "device-1"), signer, seal, "2026-11-21T06:00:00Z", Vec::new(), &mut |_, _| calls += 1).unwrap();
         assert_eq!(calls, self.records.len(), "progress is reported per record");
@@ -381,4 +372,60 @@ fn the_plaintext_is_the_same_tar_whatever_the_batching() {
         let o = open(Cursor::new(&bytes), &key_of(&id), Some(&Signer::public_key(&f.device))).unwrap();
         assert_eq!(o.records.len(), n);
     }
+}
+
+impl Fixture {
+    fn records_in(&self) -> Vec<Result<RecordIn, BundleError>> {
+        let dk = B64.encode(Signer::public_key(&self.device));
+        self.records
+            .iter()
+            .map(|(id, body, sig)| {
+                Ok(RecordIn {
+                    id: id.clone(),
+                    body: body.clone(),
+                    signature: sig.clone(),
+                    device_key: dk.clone(),
+                    protocol: ProtocolRef { id: "adult-roadside".into(), version: "1.0.0".into(), content_hash: "ab".repeat(32) },
+                })
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn ex_05_export_to_a_file_is_all_or_nothing() {
+    use std::sync::atomic::AtomicBool;
+    let f = Fixture::new(20, 200);
+    let (id, r) = custodian();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("case.age");
+    let run = |cancel: &AtomicBool, after: Option<usize>| {
+        let mut n = 0;
+        let mut it = f.records_in().into_iter().inspect(|_| {
+            n += 1;
+            if after.is_some_and(|a| n > a) {
+                cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+        crate::export_to_path(&out, &mut it, 20, ("officer-7", "device-1"), &f.device, Seal::recipients(&[r.clone()]).unwrap(), "2026-11-21T06:00:00Z", &mut |_, _| {}, cancel)
+    };
+    // Cancelled midway: no bundle, no partial file.
+    let e = run(&AtomicBool::new(false), Some(5)).unwrap_err();
+    assert!(e.to_string().contains("cancelled"), "{e}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing is left behind");
+    // Complete but not kept (its audit failed): removed.
+    let w = run(&AtomicBool::new(false), None).unwrap();
+    assert!(out.exists());
+    drop(w);
+    assert!(!out.exists(), "a bundle whose export was not recorded does not stay");
+    // Complete and kept: in place, owner-only, opens, and is never overwritten.
+    let w = run(&AtomicBool::new(false), None).unwrap();
+    assert_eq!(w.sha256, crate::file::sha256_file(&out).unwrap());
+    w.keep();
+    #[cfg(unix)]
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out).unwrap().permissions()) & 0o777, 0o600);
+    let opened = open(std::io::BufReader::new(std::fs::File::open(&out).unwrap()), &key_of(&id), None).unwrap();
+    assert_eq!(opened.records.len(), 20);
+    let e = run(&AtomicBool::new(false), None).unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
 }

@@ -6,8 +6,8 @@
 //! audited (EX-05); an opened bundle is written to `DIR.partial` and becomes `DIR` only after it
 //! verified in full. On an error or Ctrl-C the partial file or folder is removed.
 
-use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{BufReader, BufWriter, IsTerminal, Write};
+use std::fs::{self, DirBuilder, File};
+use std::io::{BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -19,7 +19,6 @@ use bundle::{BundleError, Key, Opened, RecordIn, Seal};
 use chrono::{SecondsFormat, Utc};
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
-use sha2::{Digest, Sha256};
 use vault::{Vault, VaultError};
 
 use crate::device::{unlock, unlock_policy, vault_exit};
@@ -147,7 +146,7 @@ fn export(root: &Path, a: ExportArgs) -> Result<u8, Exit> {
     if let Some((_, dup)) = a.records.iter().enumerate().find(|(i, r)| a.records[..*i].contains(r)) {
         return Err(Exit::new(2, format!("record `{dup}` is named twice")));
     }
-    let partial = partial_path(&a.out)?;
+    partial_path(&a.out)?;
 
     let v = unlock(&a.data_dir, &unlock_policy(root, None)?)?;
     // Every id is checked before a file is made (EX-04); each record is then read, its signature
@@ -160,13 +159,7 @@ fn export(root: &Path, a: ExportArgs) -> Result<u8, Exit> {
     let device_key = v.device_public_key().map_err(vault_exit)?;
     let signer = DeviceSigner::new(&v, &device_key)?;
     let interrupted = on_interrupt()?;
-
-    let file = new_file(&partial)?;
-    let mut staged = Staged(Some(partial.clone()));
     let mut records = a.records.iter().map(|id| {
-        if interrupted.load(Ordering::SeqCst) {
-            return Err(BundleError::Io("interrupted".into()));
-        }
         let s = v.sealed(std::slice::from_ref(id)).map_err(|e| BundleError::Input(e.to_string()))?.remove(0);
         Ok(RecordIn { id: s.id, body: s.body.into_bytes(), signature: s.signature, device_key: device_key.clone(), protocol: s.protocol })
     });
@@ -178,25 +171,18 @@ fn export(root: &Path, a: ExportArgs) -> Result<u8, Exit> {
     };
     let created = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
     let exporter = (v.officer_id(), v.device_id());
-    let written = bundle::export(&mut records, a.records.len(), exporter, &signer, seal, &created, BufWriter::new(file), &mut progress);
+    let written = bundle::export_to_path(&a.out, &mut records, a.records.len(), exporter, &signer, seal, &created, &mut progress, &interrupted);
     if tty {
         eprintln!();
     }
-    let io = |e: std::io::Error| Exit::new(2, format!("writing {}: {e}", partial.display()));
-    let finish = written.map_err(|e| Exit::new(2, e.to_string())).and_then(|w| w.into_inner().map_err(|e| io(e.into_error())));
     if interrupted.load(Ordering::SeqCst) {
         return Err(Exit::new(INTERRUPTED, "interrupted: no bundle was written"));
     }
-    finish?.sync_all().map_err(io)?;
-
-    let hash = sha256_file(&partial)?;
-    refuse_existing(&a.out)?;
-    fs::rename(&partial, &a.out).map_err(|e| Exit::new(2, format!("cannot rename {} to {}: {e}", partial.display(), a.out.display())))?;
-    // From here on the bundle itself is removed on an error: it must not outlive a failed audit.
-    staged.0 = Some(a.out.clone());
-    sync_parent(&a.out)?;
+    let written = written.map_err(|e| Exit::new(2, e.to_string()))?;
+    let hash = written.sha256.clone();
+    // The bundle is removed if its audit event cannot be written: it must not outlive it.
     v.audit_export(&hash, Utc::now()).map_err(vault_exit)?;
-    staged.keep();
+    written.keep();
     println!("exported {} records to {} (sha256 {hash})", a.records.len(), a.out.display());
     Ok(0)
 }
@@ -334,17 +320,8 @@ fn plain_id(id: &str) -> bool {
     !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-/// `p.partial`, the staging name of `p`, once neither exists. A leftover partial (an export cut
-/// by a power loss) is not ours to reuse or delete.
 fn partial_path(p: &Path) -> Result<PathBuf, Exit> {
-    let mut name = p.file_name().ok_or_else(|| Exit::new(2, format!("{} does not name a file", p.display())))?.to_os_string();
-    name.push(".partial");
-    let partial = p.with_file_name(name);
-    refuse_existing(p)?;
-    if partial.symlink_metadata().is_ok() {
-        return Err(Exit::new(2, format!("{} exists, left by an interrupted run; remove it first", partial.display())));
-    }
-    Ok(partial)
+    bundle::file::partial_path(p).map_err(|e| Exit::new(2, e.to_string()))
 }
 
 fn refuse_existing(p: &Path) -> Result<(), Exit> {
@@ -363,11 +340,7 @@ fn dir_builder() -> DirBuilder {
 
 /// A new file only its owner can read (never an existing one).
 fn new_file(p: &Path) -> Result<File, Exit> {
-    let mut o = OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(p).map_err(|e| Exit::new(2, format!("cannot create {}: {e}", p.display())))
+    bundle::file::new_private_file(p).map_err(|e| Exit::new(2, e.to_string()))
 }
 
 fn write_secret(p: &Path, bytes: &[u8]) -> Result<(), Exit> {
@@ -375,18 +348,7 @@ fn write_secret(p: &Path, bytes: &[u8]) -> Result<(), Exit> {
     f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| Exit::new(2, format!("writing {}: {e}", p.display())))
 }
 
-fn sha256_file(p: &Path) -> Result<String, Exit> {
-    let mut h = Sha256::new();
-    let mut f = File::open(p).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", p.display())))?;
-    std::io::copy(&mut f, &mut h).map_err(|e| Exit::new(2, format!("reading {}: {e}", p.display())))?;
-    Ok(format!("{:x}", h.finalize()))
-}
-
 /// Makes a rename durable: fsync the folder that holds `p`.
 fn sync_parent(p: &Path) -> Result<(), Exit> {
-    let dir = match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Exit::new(2, format!("syncing {}: {e}", dir.display())))
+    bundle::file::sync_parent(p).map_err(|e| Exit::new(2, e.to_string()))
 }
