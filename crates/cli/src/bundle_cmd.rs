@@ -15,11 +15,10 @@ use std::sync::Arc;
 use age::secrecy::{ExposeSecret, SecretString};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use bundle::{BundleError, Key, Opened, RecordIn, Seal};
+use bundle::{Key, Opened, Seal};
 use chrono::{SecondsFormat, Utc};
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
-use vault::{Vault, VaultError};
 
 use crate::device::{unlock, unlock_policy, vault_exit};
 use crate::Exit;
@@ -149,40 +148,21 @@ fn export(root: &Path, a: ExportArgs) -> Result<u8, Exit> {
     partial_path(&a.out)?;
 
     let v = unlock(&a.data_dir, &unlock_policy(root, None)?)?;
-    // Every id is checked before a file is made (EX-04); each record is then read, its signature
-    // checked, and dropped as the export reaches it, so memory stays bounded by one record.
-    let known: std::collections::HashSet<String> = v.records().map_err(vault_exit)?.into_iter().map(|r| r.id).collect();
-    let missing: Vec<&String> = a.records.iter().filter(|id| !known.contains(*id)).collect();
-    if !missing.is_empty() {
-        return Err(vault_exit(VaultError::NotFound(format!("no record {}", missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")))));
-    }
-    let device_key = v.device_public_key().map_err(vault_exit)?;
-    let signer = DeviceSigner::new(&v, &device_key)?;
     let interrupted = on_interrupt()?;
-    let mut records = a.records.iter().map(|id| {
-        let s = v.sealed(std::slice::from_ref(id)).map_err(|e| BundleError::Input(e.to_string()))?.remove(0);
-        Ok(RecordIn { id: s.id, body: s.body.into_bytes(), signature: s.signature, device_key: device_key.clone(), protocol: s.protocol })
-    });
     let tty = std::io::stderr().is_terminal();
     let mut progress = |k: usize, n: usize| {
         if tty {
             eprint!("\rexporting {k}/{n}");
         }
     };
-    let created = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-    let exporter = (v.officer_id(), v.device_id());
-    let written = bundle::export_to_path(&a.out, &mut records, a.records.len(), exporter, &signer, seal, &created, &mut progress, &interrupted);
+    let done = v.export_bundle(&a.records, seal, &a.out, &mut progress, &interrupted, Utc::now());
     if tty {
         eprintln!();
     }
     if interrupted.load(Ordering::SeqCst) {
         return Err(Exit::new(INTERRUPTED, "interrupted: no bundle was written"));
     }
-    let written = written.map_err(|e| Exit::new(2, e.to_string()))?;
-    let hash = written.sha256.clone();
-    // The bundle is removed if its audit event cannot be written: it must not outlive it.
-    v.audit_export(&hash, Utc::now()).map_err(vault_exit)?;
-    written.keep();
+    let hash = done.map_err(vault_exit)?.sha256;
     println!("exported {} records to {} (sha256 {hash})", a.records.len(), a.out.display());
     Ok(0)
 }
@@ -261,27 +241,6 @@ fn open_checked(file: &Path, k: &KeyArgs) -> Result<Opened, Exit> {
 }
 
 /// The device key signs the manifest.
-struct DeviceSigner<'a> {
-    vault: &'a Vault,
-    public: Vec<u8>,
-}
-
-impl<'a> DeviceSigner<'a> {
-    fn new(vault: &'a Vault, public_b64: &str) -> Result<Self, Exit> {
-        let public = B64.decode(public_b64).map_err(|_| Exit::new(1, "the device public key in the vault is not base64"))?;
-        Ok(DeviceSigner { vault, public })
-    }
-}
-
-impl bundle::Signer for DeviceSigner<'_> {
-    fn public_key(&self) -> Vec<u8> {
-        self.public.clone()
-    }
-    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, String> {
-        self.vault.sign(msg).map_err(|e| e.to_string())
-    }
-}
-
 /// A file or folder removed when this is dropped, unless kept.
 struct Staged(Option<PathBuf>);
 

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod db;
+pub mod export;
 pub mod guard;
 pub mod keys;
 pub mod records;

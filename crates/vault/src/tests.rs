@@ -518,3 +518,28 @@ fn au_confirming_the_secret_while_unlocked_counts_failures_like_unlock() {
     assert_eq!(kinds.iter().filter(|k| *k == "confirm-failure").count(), 2);
     assert!(kinds.contains(&"confirm".to_string()));
 }
+
+#[test]
+fn ex_export_bundle_checks_ids_signs_with_the_device_and_audits_the_hash() {
+    use std::sync::atomic::AtomicBool;
+    let dir = tempfile::tempdir().unwrap();
+    let (v, r1) = sealed(dir.path());
+    let out = tempfile::tempdir().unwrap();
+    let id = age::x25519::Identity::generate();
+    let seal = || bundle::Seal::recipients(&[id.to_public().to_string()]).unwrap();
+    let path = out.path().join("case.age");
+    let no = AtomicBool::new(false);
+    let e = v.export_bundle(&[r1.clone(), "ghost".into()], seal(), &path, &mut |_, _| {}, &no, t(20)).unwrap_err();
+    assert!(matches!(e, VaultError::NotFound(ref m) if m.contains("`ghost`")), "{e}");
+    assert!(std::fs::read_dir(out.path()).unwrap().next().is_none(), "no file for a refused export");
+    let e = v.export_bundle(&[r1.clone(), r1.clone()], seal(), &path, &mut |_, _| {}, &no, t(20)).unwrap_err();
+    assert!(e.to_string().contains("named twice"));
+    let done = v.export_bundle(std::slice::from_ref(&r1), seal(), &path, &mut |_, _| {}, &no, t(21)).unwrap();
+    let device = B64.decode(v.device_public_key().unwrap()).unwrap();
+    let opened = bundle::open(std::io::BufReader::new(std::fs::File::open(&path).unwrap()), &bundle::Key::Identities(vec![id]), Some(&device)).unwrap();
+    assert_eq!(opened.records.len(), 1);
+    assert_eq!(opened.manifest.exporter.officer_id, v.officer_id());
+    let audit = v.audit_events().unwrap();
+    let last = audit.last().unwrap();
+    assert_eq!((last.kind.as_str(), last.subject.as_deref()), ("export", Some(done.sha256.as_str())));
+}
