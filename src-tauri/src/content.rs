@@ -36,12 +36,17 @@ fn from_disk(dir: &Path, out: &mut Vec<Source>) -> Result<(), String> {
     Ok(())
 }
 
-/// The shipped library only.
-pub fn shipped() -> Result<Library, String> {
+/// The shipped content files, in path order.
+pub fn shipped_sources() -> Vec<Source> {
     let mut sources = Vec::new();
     embedded(&SHIPPED, &mut sources);
     sources.sort_by(|a, b| a.path.cmp(&b.path));
-    screening::load(&sources).map_err(problems)
+    sources
+}
+
+/// The shipped library only.
+pub fn shipped() -> Result<Library, String> {
+    screening::load(&shipped_sources()).map_err(problems)
 }
 
 /// The library the app should run with.

@@ -355,3 +355,42 @@ pub struct TrainingDebrief {
     pub sections: Vec<SectionTime>,
     pub total_seconds: f64,
 }
+
+/// A unit custodian from the agency policy, offered as a bundle recipient.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RecipientView {
+    pub name: String,
+    pub age: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExportOptions {
+    pub recipients: Vec<RecipientView>,
+    pub records: Vec<RecordView>,
+    /// A new file name in the officer's documents folder; the officer may choose another.
+    pub suggested_path: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportArgs {
+    pub record_ids: Vec<String>,
+    /// Names of unit recipients from the policy.
+    pub recipients: Vec<String>,
+    /// Asked again for every export (step-up, AU-08).
+    pub secret: String,
+    /// The bundle file to create; it must not exist.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExportProgress {
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExportDone {
+    pub path: String,
+    pub sha256: String,
+    pub records: usize,
+}

@@ -10,6 +10,7 @@
 //!   secret are reachable.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -524,6 +525,66 @@ impl Field {
         u.open = None;
         let pending = u.vault.outbox()?.len();
         Ok(Finalized { record_id, pending })
+    }
+
+    // ---- case bundles ------------------------------------------------------------------------
+
+    fn unit_recipients(&self) -> Vec<RecipientView> {
+        self.policy().map(|p| p.recipients.iter().map(|r| RecipientView { name: r.name.clone(), age: r.age.clone() }).collect()).unwrap_or_default()
+    }
+
+    /// What an export can offer: the policy's unit recipients, the sealed records, and a new file
+    /// name in `folder`.
+    pub fn export_options(&self, folder: &Path) -> Result<ExportOptions, CommandError> {
+        let records = self.home()?.records;
+        let stamp = Utc::now().format("%Y-%m-%d-%H%M");
+        let mut path = folder.join(format!("fieldscreen-case-{stamp}.age"));
+        for n in 2.. {
+            if !path.exists() {
+                break;
+            }
+            path = folder.join(format!("fieldscreen-case-{stamp}-{n}.age"));
+        }
+        Ok(ExportOptions { recipients: self.unit_recipients(), records, suggested_path: path.display().to_string() })
+    }
+
+    /// Seals the chosen records into a bundle for the chosen unit recipients. The secret is asked
+    /// again (counted like an unlock); the file is written all or nothing and the export audited.
+    pub fn export(&mut self, args: ExportArgs, progress: bundle::Progress, cancel: &AtomicBool) -> Result<ExportDone, CommandError> {
+        self.officer()?;
+        let known = self.unit_recipients();
+        if known.is_empty() {
+            return Err(CommandError::new(
+                "no-recipients",
+                "the agency policy lists no unit recipients: ask the unit to add its custodians ([[policy.recipients]])",
+            ));
+        }
+        if args.recipients.is_empty() {
+            return Err(CommandError::new("invalid", "choose at least one recipient"));
+        }
+        let mut ages = Vec::new();
+        for name in &args.recipients {
+            let r = known.iter().find(|r| &r.name == name).ok_or_else(|| CommandError::new("unknown-recipient", format!("`{name}` is not a unit recipient in the policy")))?;
+            ages.push(r.age.clone());
+        }
+        let path = PathBuf::from(args.path.trim());
+        if !path.is_absolute() || path.file_name().is_none() {
+            return Err(CommandError::new("invalid-path", format!("`{}` is not a full path to a new file", args.path)));
+        }
+        if !path.parent().is_some_and(|d| d.is_dir()) {
+            return Err(CommandError::new("invalid-path", format!("the folder of `{}` does not exist", path.display())));
+        }
+        let seal = bundle::Seal::recipients(&ages).map_err(|e| CommandError::new("invalid", e.to_string()))?;
+        let policy = self.unlock_policy();
+        let v = &self.unlocked()?.vault;
+        if let Err(e) = v.confirm_secret(&args.secret, &policy, Utc::now()) {
+            if matches!(e, VaultError::LockedOut(_) | VaultError::Wiped) {
+                self.lock();
+            }
+            return Err(e.into());
+        }
+        let done = v.export_bundle(&args.record_ids, seal, &path, progress, cancel, Utc::now())?;
+        Ok(ExportDone { path: path.display().to_string(), sha256: done.sha256, records: done.records })
     }
 
     /// Leaves the screening on screen; it stays a draft to resume.

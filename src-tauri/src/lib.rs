@@ -31,6 +31,8 @@ pub struct AppState {
 
 /// The event the UI drops all screen state on.
 pub const LOCKED_EVENT: &str = "locked";
+/// Progress of a bundle export: `{done, total}`.
+pub const EXPORT_PROGRESS_EVENT: &str = "export-progress";
 
 fn field<T>(state: &State<'_, AppState>, f: impl FnOnce(&mut Field) -> Result<T, CommandError>) -> Result<T, CommandError> {
     let mut g = state.field.lock().map_err(|_| CommandError::new("internal", "state lock poisoned"))?;
@@ -164,6 +166,22 @@ fn finalize(state: State<'_, AppState>) -> Result<Finalized, CommandError> {
 }
 
 #[tauri::command]
+fn export_options<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>) -> Result<ExportOptions, CommandError> {
+    let folder = app.path().document_dir().or_else(|_| app.path().home_dir()).map_err(|e| CommandError::new("io", format!("no documents folder: {e}")))?;
+    field(&state, |f| f.export_options(&folder))
+}
+
+/// Runs off the main thread so that progress events reach the window while it works.
+#[tauri::command]
+async fn export_bundle<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>, args: ExportArgs) -> Result<ExportDone, CommandError> {
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut progress = |done: usize, total: usize| {
+        let _ = app.emit(EXPORT_PROGRESS_EVENT, ExportProgress { done, total });
+    };
+    field(&state, |f| f.export(args, &mut progress, &cancel))
+}
+
+#[tauri::command]
 fn close_screening(state: State<'_, AppState>) -> Result<(), CommandError> {
     field(&state, |f| f.close())
 }
@@ -226,6 +244,7 @@ pub fn navigation_allowed(url: &tauri::Url) -> bool {
 /// The app on any runtime (the real one, or the mock runtime in tests).
 pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri::plugin::Builder::<R, ()>::new("navigation-guard").on_navigation(|_, url| navigation_allowed(url)).build())
         .on_window_event(|window, event| {
             let state = window.state::<AppState>();
@@ -261,6 +280,8 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             save_notes,
             resource_card,
             finalize,
+            export_options,
+            export_bundle,
             close_screening,
             training_scenarios,
             training_begin,

@@ -287,7 +287,10 @@ fn invoke(webview: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, b
 /// Arguments every command can deserialize, so that a refusal is the lock and not the input.
 fn any_args() -> Value {
     json!({
-        "args": {"protocol_id": "adult-roadside", "language": "en", "encounter": {"type": "traffic-stop", "setting": "unknown", "interpreter": "not-needed"}},
+        "args": {
+            "protocol_id": "adult-roadside", "language": "en", "encounter": {"type": "traffic-stop", "setting": "unknown", "interpreter": "not-needed"},
+            "record_ids": ["r"], "recipients": ["Trafficking unit custodian"], "secret": "wrong secret here", "path": "/tmp/case.age"
+        },
         "itemId": "in-danger", "answer": {"kind": "no"}, "draftId": "x", "secret": "wrong secret here",
         "resourceId": "nhth", "choice": "offered", "text": "note", "protocolId": "adult-roadside", "language": "en"
     })
@@ -388,4 +391,70 @@ fn tr_a_whole_training_run_writes_nothing_to_the_data_folder_and_needs_no_secret
     drop(webview);
     drop(app);
     assert_eq!(snapshot(dir.path()), before, "the data folder is byte for byte as it was");
+}
+
+// ---- case bundles ---------------------------------------------------------------------------
+
+/// The shipped content with one unit custodian added to the default policy.
+fn library_with_recipient(recipient: &str) -> screening::Library {
+    let mut sources = crate::content::shipped_sources();
+    let policy = sources.iter_mut().find(|s| s.path.ends_with("policy/default.toml")).unwrap();
+    policy.text += &format!("\n[[policy.recipients]]\nname = \"Trafficking unit custodian\"\nage = \"{recipient}\"\n");
+    screening::load(&sources).unwrap()
+}
+
+fn finalized_record(f: &mut Field) -> String {
+    let mut v = start(f, "adult-roadside", "en");
+    while let Some(item) = v.current.clone() {
+        v = f.answer(&item.id, some_answer(&item)).unwrap();
+    }
+    f.finalize().unwrap().record_id
+}
+
+#[test]
+fn ex_au_08_export_asks_the_secret_again_and_opens_with_debian_age() {
+    use std::sync::atomic::AtomicBool;
+    let keys = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("age-keygen").arg("-o").arg(keys.path().join("id.txt")).output().expect("Debian's age-keygen (scripts/bootstrap.sh installs age)");
+    let recipient = String::from_utf8_lossy(&out.stderr).split("Public key: ").nth(1).unwrap().trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    // Without unit recipients in the policy there is nobody to export to.
+    let mut plain = field(dir.path());
+    plain.setup(setup_args()).unwrap();
+    let rec = finalized_record(&mut plain);
+    let no = AtomicBool::new(false);
+    let args = |secret: &str, path: &std::path::Path, who: &str| ExportArgs {
+        record_ids: vec![rec.clone()],
+        recipients: vec![who.into()],
+        secret: secret.into(),
+        path: path.display().to_string(),
+    };
+    let target = dir.path().join("out");
+    std::fs::create_dir(&target).unwrap();
+    let bundle_path = target.join("case.age");
+    assert_eq!(plain.export(args(SECRET, &bundle_path, "x"), &mut |_, _| {}, &no).unwrap_err().kind, "no-recipients");
+    plain.lock();
+    drop(plain);
+
+    let mut f = Field::new(dir.path().to_path_buf(), library_with_recipient(&recipient)).unwrap();
+    f.unlock(SECRET).unwrap();
+    let opts = f.export_options(&target).unwrap();
+    assert_eq!(opts.recipients.len(), 1);
+    assert_eq!(opts.records.len(), 1);
+    assert!(opts.suggested_path.ends_with(".age"));
+    let who = opts.recipients[0].name.clone();
+    assert_eq!(f.export(args(SECRET, &bundle_path, "Someone else"), &mut |_, _| {}, &no).unwrap_err().kind, "unknown-recipient");
+    assert_eq!(f.export(args(SECRET, std::path::Path::new("relative.age"), &who), &mut |_, _| {}, &no).unwrap_err().kind, "invalid-path");
+    assert_eq!(f.export(args("not the secret at all", &bundle_path, &who), &mut |_, _| {}, &no).unwrap_err().kind, "wrong-secret");
+    assert!(!bundle_path.exists(), "a refused export writes nothing");
+    std::thread::sleep(Duration::from_millis(1100));
+    let mut steps = Vec::new();
+    let done = f.export(args(SECRET, &bundle_path, &who), &mut |k, n| steps.push((k, n)), &no).unwrap();
+    assert_eq!(done.records, 1);
+    assert_eq!(steps.last(), Some(&(1, 1)), "progress reaches the end");
+    // The standard tool opens it with the custodian's identity: a tar with the manifest.
+    let tar = std::process::Command::new("age").arg("-d").arg("-i").arg(keys.path().join("id.txt")).arg(&bundle_path).output().unwrap();
+    assert!(tar.status.success(), "{}", String::from_utf8_lossy(&tar.stderr));
+    assert!(tar.stdout.windows(13).any(|w| w == b"manifest.json"));
+    assert_eq!(f.export(args(SECRET, &bundle_path, &who), &mut |_, _| {}, &no).unwrap_err().kind, "invalid", "never overwrites");
 }

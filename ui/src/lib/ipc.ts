@@ -5,6 +5,10 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { Answer } from '../bindings/Answer';
 import type { AppStatus } from '../bindings/AppStatus';
 import type { CommandError } from '../bindings/CommandError';
+import type { ExportArgs } from '../bindings/ExportArgs';
+import type { ExportDone } from '../bindings/ExportDone';
+import type { ExportOptions } from '../bindings/ExportOptions';
+import type { ExportProgress } from '../bindings/ExportProgress';
 import type { Finalized } from '../bindings/Finalized';
 import type { Flag } from '../bindings/Flag';
 import type { Home } from '../bindings/Home';
@@ -47,6 +51,11 @@ export const saveNotes = (text: string): Promise<OutcomeView> => invoke('save_no
 export const resourceCard = (): Promise<ResourceCard> => invoke('resource_card');
 export const finalize = (): Promise<Finalized> => invoke('finalize');
 export const closeScreening = (): Promise<null> => invoke('close_screening');
+export const exportOptions = (): Promise<ExportOptions> => invoke('export_options');
+export const exportBundle = (args: ExportArgs): Promise<ExportDone> => invoke('export_bundle', { args });
+/** Progress of the export under way. */
+export const onExportProgress = (handler: (p: ExportProgress) => void): Promise<UnlistenFn> =>
+  listen<ExportProgress>('export-progress', (e) => handler(e.payload));
 
 // ---- training: scenarios in memory, no vault, nothing saved ----
 export const trainingScenarios = (): Promise<ScenarioSummary[]> => invoke('training_scenarios');
