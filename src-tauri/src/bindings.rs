@@ -32,6 +32,7 @@ fn export_all(dir: &Path) {
         ExportArgs,
         ExportProgress,
         ExportDone,
+        SyncView,
         ScenarioSummary,
         TrainingView,
         TrainingDebrief,

@@ -394,3 +394,28 @@ pub struct ExportDone {
     pub sha256: String,
     pub records: usize,
 }
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RecordErrorView {
+    pub record_id: String,
+    pub kind: String,
+    pub message: String,
+    pub at: String,
+}
+
+/// What the app shows about the unit's hub.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SyncView {
+    /// Enrolled with a hub (`fieldscreen device enroll`); without it records wait on the device.
+    pub enrolled: bool,
+    pub hub_url: Option<String>,
+    /// The hub answered the last probe.
+    pub online: bool,
+    /// Sealed records waiting to be sent.
+    pub pending: usize,
+    pub last_sync: Option<String>,
+    /// Per record: why the hub did not take it (it stays queued).
+    pub errors: Vec<RecordErrorView>,
+    /// Why the last pass stopped, when it did.
+    pub last_error: Option<String>,
+}

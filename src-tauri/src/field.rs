@@ -47,6 +47,9 @@ struct Open {
 struct Unlocked {
     vault: Vault,
     open: Option<Open>,
+    /// The hub answered the last probe; why the last pass failed, if it did.
+    online: bool,
+    last_error: Option<String>,
 }
 
 pub struct Field {
@@ -184,7 +187,7 @@ impl Field {
         let bytes = serde_json::to_vec_pretty(&settings).map_err(|e| CommandError::new("internal", e.to_string()))?;
         vault::keys::write_atomic(&self.dir, SETTINGS_FILE, &bytes, None)?;
         self.settings = Some(settings);
-        self.unlocked = Some(Unlocked { vault: v, open: None });
+        self.unlocked = Some(Unlocked { vault: v, open: None, online: false, last_error: None });
         self.touch(Instant::now());
         Ok(self.status())
     }
@@ -194,7 +197,20 @@ impl Field {
             return Ok(self.status());
         }
         let v = Vault::unlock(&self.dir, secret, &self.unlock_policy(), Utc::now())?;
-        self.unlocked = Some(Unlocked { vault: v, open: None });
+        // NW-06: an enrolled device asks the hub first; a revoked one is wiped as the unit says
+        // before anything is shown. An unreachable hub does not stop the officer.
+        let v = match sync::device::check_in(v, None, Utc::now()) {
+            Ok(sync::device::CheckIn::Open(v)) => *v,
+            Ok(sync::device::CheckIn::Revoked(r)) => {
+                let what = if r.wiped { "its data was crypto-wiped as the unit asked" } else { "it stays locked" };
+                return Err(CommandError::new("revoked", format!("the unit revoked this device; {what}")));
+            }
+            Ok(sync::device::CheckIn::Locked { offline_days }) => {
+                return Err(CommandError::new("offline-too-long", format!("no contact with the unit's hub for {offline_days} days; connect to unlock")));
+            }
+            Err(e) => return Err(CommandError::new(e.kind(), e.to_string())),
+        };
+        self.unlocked = Some(Unlocked { vault: v, open: None, online: false, last_error: None });
         self.touch(Instant::now());
         self.blurred_at = None;
         Ok(self.status())
@@ -585,6 +601,54 @@ impl Field {
         }
         let done = v.export_bundle(&args.record_ids, seal, &path, progress, cancel, Utc::now())?;
         Ok(ExportDone { path: path.display().to_string(), sha256: done.sha256, records: done.records })
+    }
+
+    // ---- sync ---------------------------------------------------------------------------------
+
+    pub fn sync_status(&self) -> Result<SyncView, CommandError> {
+        let u = self.unlocked()?;
+        let s = sync::device::status(&u.vault, false).map_err(|e| CommandError::new(e.kind(), e.to_string()))?;
+        Ok(SyncView {
+            enrolled: s.enrolled,
+            hub_url: s.hub_url,
+            online: u.online,
+            pending: s.pending,
+            last_sync: s.last_sync,
+            errors: s.errors.into_iter().map(|e| RecordErrorView { record_id: e.record_id, kind: e.kind, message: e.message, at: e.at }).collect(),
+            last_error: u.last_error.clone(),
+        })
+    }
+
+    /// One sync pass when unlocked and enrolled: probes the hub and, when it answers, sends the
+    /// outbox in order (a record is marked synced only on the hub's receipt). Returns whether
+    /// the hub answered, or `None` when there is nothing to do (locked, not enrolled).
+    pub fn sync_pass(&mut self) -> Option<bool> {
+        let u = self.unlocked.as_mut()?;
+        if !matches!(u.vault.enrollment(), Ok(Some(_))) {
+            return None;
+        }
+        let online = match sync::device::status(&u.vault, true) {
+            Ok(s) => s.online,
+            Err(_) => false,
+        };
+        u.online = online;
+        if !online {
+            u.last_error = Some("the hub is not reachable; records stay queued".into());
+            return Some(false);
+        }
+        match sync::device::sync_once(&u.vault, Utc::now) {
+            Ok(_) => u.last_error = None,
+            Err(sync::SyncError::Revoked { wipe }) => {
+                let u = self.unlocked.take()?;
+                let _ = sync::device::carry_out_revocation(u.vault, wipe, Utc::now());
+                return Some(false);
+            }
+            Err(e) => {
+                u.online = !e.is_retryable();
+                u.last_error = Some(e.to_string());
+            }
+        }
+        Some(u.online)
     }
 
     /// Leaves the screening on screen; it stays a draft to resume.

@@ -31,6 +31,8 @@ pub struct AppState {
 
 /// The event the UI drops all screen state on.
 pub const LOCKED_EVENT: &str = "locked";
+/// A sync pass ended: the UI refreshes what it shows of the hub.
+pub const SYNC_EVENT: &str = "sync";
 /// Progress of a bundle export: `{done, total}`.
 pub const EXPORT_PROGRESS_EVENT: &str = "export-progress";
 
@@ -182,6 +184,20 @@ async fn export_bundle<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, Ap
 }
 
 #[tauri::command]
+fn sync_status(state: State<'_, AppState>) -> Result<SyncView, CommandError> {
+    field(&state, |f| f.sync_status())
+}
+
+/// A pass now (the officer asked); the background loop goes on as before.
+#[tauri::command]
+async fn sync_now(state: State<'_, AppState>) -> Result<SyncView, CommandError> {
+    field(&state, |f| {
+        f.sync_pass();
+        f.sync_status()
+    })
+}
+
+#[tauri::command]
 fn close_screening(state: State<'_, AppState>) -> Result<(), CommandError> {
     field(&state, |f| f.close())
 }
@@ -282,6 +298,8 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             finalize,
             export_options,
             export_bundle,
+            sync_status,
+            sync_now,
             close_screening,
             training_scenarios,
             training_begin,
@@ -309,6 +327,34 @@ fn spawn_lock_timer<R: Runtime>(app: tauri::AppHandle<R>) {
     });
 }
 
+/// Syncs in the background while unlocked and enrolled: probes the hub, sends the outbox as
+/// soon as it answers, backs off with jitter while it does not (never giving up), and tells the
+/// UI after each pass. The state lock is held only for one pass.
+fn spawn_sync_loop<R: Runtime>(app: tauri::AppHandle<R>) {
+    std::thread::spawn(move || {
+        let mut backoff = sync::backoff::Backoff::new(Duration::from_secs(2), Duration::from_secs(300));
+        loop {
+            let state = app.state::<AppState>();
+            let pass = match state.field.lock() {
+                Ok(mut f) => f.sync_pass(),
+                Err(_) => return,
+            };
+            let wait = match pass {
+                None => Duration::from_secs(5),
+                Some(true) => {
+                    backoff.reset();
+                    Duration::from_secs(30)
+                }
+                Some(false) => backoff.next(sync::backoff::os_random()),
+            };
+            if pass.is_some() {
+                let _ = app.emit(SYNC_EVENT, ());
+            }
+            std::thread::sleep(wait);
+        }
+    });
+}
+
 /// The data folder: `FIELDSCREEN_DATA_DIR`, else the OS app-data folder.
 fn data_dir<R: Runtime>(app: &tauri::App<R>) -> Result<PathBuf, String> {
     match std::env::var_os("FIELDSCREEN_DATA_DIR") {
@@ -331,6 +377,7 @@ pub fn run() {
             let field = Field::new(dir, library.clone())?;
             app.manage(AppState { field: Mutex::new(field), training: Mutex::new(Training::new(library)) });
             spawn_lock_timer(app.handle().clone());
+            spawn_sync_loop(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!());

@@ -458,3 +458,18 @@ fn ex_au_08_export_asks_the_secret_again_and_opens_with_debian_age() {
     assert!(tar.stdout.windows(13).any(|w| w == b"manifest.json"));
     assert_eq!(f.export(args(SECRET, &bundle_path, &who), &mut |_, _| {}, &no).unwrap_err().kind, "invalid", "never overwrites");
 }
+
+#[test]
+fn sync_status_without_a_hub_keeps_records_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = field(dir.path());
+    f.setup(setup_args()).unwrap();
+    finalized_record(&mut f);
+    let s = f.sync_status().unwrap();
+    assert!(!s.enrolled && !s.online);
+    assert_eq!(s.pending, 1);
+    assert_eq!(f.sync_pass(), None, "nothing to do before enrollment");
+    f.lock();
+    assert_eq!(f.sync_status().unwrap_err().kind, "locked");
+    assert_eq!(f.sync_pass(), None, "never while locked");
+}

@@ -4,13 +4,15 @@
 //! Exit codes: 0 all good; 1 problems found (invalid content, failed cases, flagged language, a
 //! damaged vault, a bundle that does not decrypt or verify); 2 bad input on the command line or
 //! in an answers file; 3 the vault did not unlock (wrong secret, delay, lockout, wiped); 130
-//! interrupted (Ctrl-C) while writing a bundle or its contents, which are then removed.
+//! interrupted (Ctrl-C) while writing a bundle or its contents, which are then removed; 4 the
+//! sync hub is not reachable (records stay queued).
 
 mod bundle_cmd;
 mod device;
 mod library;
 mod protocol;
 mod screen;
+mod sync_cmd;
 mod training;
 
 use std::io::Read;
@@ -49,10 +51,16 @@ enum Command {
         #[command(subcommand)]
         command: LanguageCmd,
     },
-    /// The encrypted vault on this device: init, list, verify, passwd, wipe.
+    /// The encrypted vault on this device (init, list, verify, passwd, wipe) and its sync with
+    /// the unit's hub (enroll, sync).
     Device {
         #[command(subcommand)]
-        command: device::DeviceCmd,
+        command: DeviceAll,
+    },
+    /// The unit custodian's side of sync: publish the unit configuration, pull records.
+    Unit {
+        #[command(subcommand)]
+        command: sync_cmd::UnitCmd,
     },
     /// A unit custodian's keys: new.
     Keys {
@@ -64,6 +72,14 @@ enum Command {
         #[command(subcommand)]
         command: bundle_cmd::BundleCmd,
     },
+}
+
+#[derive(Subcommand)]
+enum DeviceAll {
+    #[command(flatten)]
+    Vault(device::DeviceCmd),
+    #[command(flatten)]
+    Sync(sync_cmd::DeviceSyncCmd),
 }
 
 #[derive(Subcommand)]
@@ -147,7 +163,9 @@ fn main() -> ExitCode {
         Command::Training { command: TrainingCmd::List { json } } => training::list(&root, json),
         Command::Training { command: TrainingCmd::Run { scenario, json } } => training::run(&root, &scenario, json),
         Command::Language { command: LanguageCmd::Check { file, lang, json } } => language_check(&root, &file, &lang, json),
-        Command::Device { command } => device::run(&root, command),
+        Command::Device { command: DeviceAll::Vault(command) } => device::run(&root, command),
+        Command::Device { command: DeviceAll::Sync(command) } => sync_cmd::run_device(&root, command),
+        Command::Unit { command } => sync_cmd::run_unit(command),
         Command::Keys { command } => bundle_cmd::keys(command),
         Command::Bundle { command } => bundle_cmd::run(&root, command),
     };

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod db;
 pub mod export;
+pub mod enrollment;
 pub mod guard;
 pub mod keys;
 pub mod records;

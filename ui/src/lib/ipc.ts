@@ -21,6 +21,7 @@ import type { SessionView } from '../bindings/SessionView';
 import type { SetupArgs } from '../bindings/SetupArgs';
 import type { SetupOptions } from '../bindings/SetupOptions';
 import type { StartArgs } from '../bindings/StartArgs';
+import type { SyncView } from '../bindings/SyncView';
 import type { TrainingDebrief } from '../bindings/TrainingDebrief';
 import type { TrainingView } from '../bindings/TrainingView';
 
@@ -51,6 +52,10 @@ export const saveNotes = (text: string): Promise<OutcomeView> => invoke('save_no
 export const resourceCard = (): Promise<ResourceCard> => invoke('resource_card');
 export const finalize = (): Promise<Finalized> => invoke('finalize');
 export const closeScreening = (): Promise<null> => invoke('close_screening');
+export const syncStatus = (): Promise<SyncView> => invoke('sync_status');
+export const syncNow = (): Promise<SyncView> => invoke('sync_now');
+/** A background sync pass ended: refresh what is shown of the hub. */
+export const onSync = (handler: () => void): Promise<UnlistenFn> => listen('sync', handler);
 export const exportOptions = (): Promise<ExportOptions> => invoke('export_options');
 export const exportBundle = (args: ExportArgs): Promise<ExportDone> => invoke('export_bundle', { args });
 /** Progress of the export under way. */

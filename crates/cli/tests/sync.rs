@@ -1,0 +1,286 @@
+//! `fieldscreen device enroll|sync` and `fieldscreen unit publish|pull` against a real hub
+//! (TLS, the configuration `fieldscreen-hub init` writes), run as processes; a device killed
+//! mid-sync.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+
+const SECRET: &str = "river lantern copper";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn cmd(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fieldscreen"));
+    c.args(args).current_dir(repo()).env_remove("FIELDSCREEN_PROTOCOLS").env("FIELDSCREEN_SECRET", SECRET);
+    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    cmd(args).output().unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = run(args);
+    assert_eq!(code(&o), 0, "{args:?}: {}", text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+struct Hub {
+    rt: tokio::runtime::Runtime,
+    running: Option<hub::serve::Running>,
+    url: String,
+    ca: PathBuf,
+}
+
+impl Hub {
+    /// `fieldscreen-hub init` into `dir` (on a free port), then serve it.
+    fn init(dir: &Path, unit_key: &str) -> Hub {
+        let path = hub::config::init(dir, Some(unit_key), &[], Some("127.0.0.1:0".parse().unwrap())).unwrap();
+        let cfg = hub::config::Config::read(&path).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let running = rt.block_on(hub::serve::start(&cfg)).unwrap();
+        let url = running.url(true);
+        Hub { rt, running: Some(running), url, ca: dir.join("tls/ca.pem") }
+    }
+
+    fn store(&self) -> &hub::store::Store {
+        &self.running.as_ref().unwrap().hub.store
+    }
+
+    fn code(&self) -> String {
+        self.rt.block_on(hub::admin::new_code(self.store(), "4471", 1, Utc::now())).unwrap()
+    }
+
+    fn records(&self) -> Vec<sync::wire::RecordMeta> {
+        self.rt.block_on(self.store().list_records(0, 1000)).unwrap()
+    }
+
+    fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            self.rt.block_on(r.stop());
+        }
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `keys new`: (recipient, signing key, folder).
+fn custodian(tmp: &Path) -> (String, String, PathBuf) {
+    let dir = tmp.join("custodian");
+    let out = ok(&["keys", "new", "--out", dir.to_str().unwrap()]);
+    let field = |name: &str| out.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_else(|| panic!("no `{name}` in {out}")).trim().to_string();
+    (field("recipient:"), field("signing key:"), dir)
+}
+
+fn library() -> screening::Library {
+    fn walk(dir: &Path, out: &mut Vec<screening::Source>) {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                walk(&p, out)
+            } else if p.extension().is_some_and(|e| e == "toml") {
+                out.push(screening::Source { path: p.display().to_string(), text: std::fs::read_to_string(&p).unwrap() });
+            }
+        }
+    }
+    let mut s = Vec::new();
+    walk(&repo().join("screening-protocols"), &mut s);
+    screening::load(&s).unwrap()
+}
+
+/// Seals `n` stopped screenings into the vault's outbox (the vault is closed again after).
+fn add_records(data: &Path, lib: &screening::Library, n: usize) -> Vec<String> {
+    let policy = vault::UnlockPolicy::from(&lib.policy("default").unwrap().unlock);
+    let v = vault::Vault::unlock(data, SECRET, &policy, Utc::now()).unwrap();
+    let p = Arc::new(lib.protocol("adult-roadside").unwrap().clone());
+    (0..n)
+        .map(|_| {
+            let d = v.create_draft(&p, "en", None, Utc::now()).unwrap();
+            v.append(&d, &p, &screening::Event::Stop, Utc::now()).unwrap();
+            v.finalize(&d, &p, None, Utc::now()).unwrap()
+        })
+        .collect()
+}
+
+fn publish(tmp: &Path, h: &Hub, recipient: &str, cust: &Path, serial: u64) -> Output {
+    let unit = tmp.join("unit.toml");
+    std::fs::write(
+        &unit,
+        format!("unit = \"test unit\"\nserial = {serial}\nrecipients = [\"{recipient}\"]\nlibrary = \"{}\"\n", repo().join("screening-protocols").display()),
+    )
+    .unwrap();
+    run(&["unit", "publish", "--hub", &h.url, "--signing-key", cust.join("custodian-signing.key").to_str().unwrap(), "--config", unit.to_str().unwrap(), "--ca", h.ca.to_str().unwrap()])
+}
+
+#[test]
+fn enroll_publish_sync_pull_then_revoke_over_tls() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (recipient, signing_key, cust) = custodian(tmp.path());
+    let mut h = Hub::init(&tmp.path().join("hub"), &signing_key);
+    let data = tmp.path().join("device");
+    let d = data.to_str().unwrap();
+    ok(&["device", "init", "--data-dir", d, "--officer", "4471"]);
+
+    let o = run(&["device", "sync", "--data-dir", d]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("not enrolled"), "{}", text(&o));
+    let c = h.code();
+    let o = run(&["device", "enroll", "--data-dir", d, "--hub", &h.url, "--code", &c]);
+    assert_eq!(code(&o), 2, "an https hub needs a pinned CA: {}", text(&o));
+    assert!(text(&o).contains("CA"), "{}", text(&o));
+    let o = run(&["device", "enroll", "--data-dir", d, "--hub", &h.url, "--code", "AAAAA-AAAAA-AAAAA-AAAAA", "--ca", h.ca.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("not known"), "{}", text(&o));
+    let out = ok(&["device", "enroll", "--data-dir", d, "--hub", &h.url, "--code", &c, "--ca", h.ca.to_str().unwrap()]);
+    assert!(out.contains(&format!("unit key pinned: {signing_key}")), "{out}");
+
+    let lib = library();
+    let ids = add_records(&data, &lib, 3);
+    let o = run(&["device", "sync", "--data-dir", d]);
+    assert_eq!(code(&o), 1, "no unit configuration yet: records wait: {}", text(&o));
+    assert!(text(&o).contains("still queued 3"), "{}", text(&o));
+
+    let o = publish(tmp.path(), &h, &recipient, &cust, 1);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("published unit configuration 1"), "{}", text(&o));
+    let o = publish(tmp.path(), &h, &recipient, &cust, 1);
+    assert_eq!(code(&o), 1, "the same serial again is refused: {}", text(&o));
+
+    let report: serde_json::Value = serde_json::from_str(&ok(&["device", "sync", "--data-dir", d, "--json"])).unwrap();
+    assert_eq!((report["sent"].as_u64(), report["pending"].as_u64(), report["unit_serial"].as_u64()), (Some(3), Some(0), Some(1)), "{report}");
+    assert!(data.join("unit/1/adult-roadside/protocol.toml").exists(), "the unit's content was applied");
+    let list: serde_json::Value = serde_json::from_str(&ok(&["device", "list", "--data-dir", d, "--json"])).unwrap();
+    assert!(list.to_string().contains("\"synced\":true"), "{list}");
+
+    let pulled = tmp.path().join("pulled");
+    let pull = || {
+        run(&[
+            "unit",
+            "pull",
+            "--hub",
+            &h.url,
+            "--identity",
+            cust.join("custodian.age-identity").to_str().unwrap(),
+            "--out",
+            pulled.to_str().unwrap(),
+            "--ca",
+            h.ca.to_str().unwrap(),
+        ])
+    };
+    let o = pull();
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("pulled 3 records"), "{}", text(&o));
+    let o = pull();
+    assert!(text(&o).contains("pulled 0 records"), "a second pull fetches nothing new: {}", text(&o));
+    for id in &ids {
+        let body = std::fs::read_to_string(pulled.join("records").join(format!("{id}.json"))).unwrap();
+        assert!(body.contains(id) && body.contains("\"officer_id\":\"4471\""), "{body}");
+    }
+    let o = run(&["unit", "pull", "--hub", &h.url, "--identity", cust.join("custodian.age-identity").to_str().unwrap(), "--out", pulled.to_str().unwrap()]);
+    assert_eq!(code(&o), 2, "pull without the CA: {}", text(&o));
+
+    // NW-03/NW-06: revoked on the hub; the next contact wipes the vault and reports it.
+    let device = h.rt.block_on(h.store().devices()).unwrap()[0].device_id.clone();
+    assert!(h.rt.block_on(h.store().revoke(&device, true, &hub::stamp(Utc::now()))).unwrap());
+    let o = run(&["device", "sync", "--data-dir", d]);
+    assert_eq!(code(&o), 3, "{}", text(&o));
+    assert!(text(&o).contains("revoked") && text(&o).contains("crypto-wiped") && text(&o).contains("the hub was told"), "{}", text(&o));
+    let o = run(&["device", "list", "--data-dir", d]);
+    assert_eq!(code(&o), 3, "{}", text(&o));
+    assert!(text(&o).contains("crypto-wiped"), "{}", text(&o));
+    assert!(h.rt.block_on(h.store().devices()).unwrap()[0].wipe_reported_at.is_some());
+    h.stop();
+}
+
+#[test]
+fn sync_exits_4_with_records_queued_when_the_hub_is_unreachable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (recipient, signing_key, cust) = custodian(tmp.path());
+    let mut h = Hub::init(&tmp.path().join("hub"), &signing_key);
+    let data = tmp.path().join("device");
+    let d = data.to_str().unwrap();
+    ok(&["device", "init", "--data-dir", d, "--officer", "4471"]);
+    ok(&["device", "enroll", "--data-dir", d, "--hub", &h.url, "--code", &h.code(), "--ca", h.ca.to_str().unwrap()]);
+    assert_eq!(code(&publish(tmp.path(), &h, &recipient, &cust, 1)), 0);
+    add_records(&data, &library(), 2);
+    h.stop();
+    let o = run(&["device", "sync", "--data-dir", d]);
+    assert_eq!(code(&o), 4, "{}", text(&o));
+    assert!(text(&o).contains("not reachable") && text(&o).contains("2 records queued"), "{}", text(&o));
+}
+
+#[test]
+fn rl_06_a_device_killed_mid_sync_loses_and_doubles_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (recipient, signing_key, cust) = custodian(tmp.path());
+    let h = Hub::init(&tmp.path().join("hub"), &signing_key);
+    let data = tmp.path().join("device");
+    let d = data.to_str().unwrap();
+    ok(&["device", "init", "--data-dir", d, "--officer", "4471"]);
+    ok(&["device", "enroll", "--data-dir", d, "--hub", &h.url, "--code", &h.code(), "--ca", h.ca.to_str().unwrap()]);
+    assert_eq!(code(&publish(tmp.path(), &h, &recipient, &cust, 1)), 0);
+    let lib = library();
+    let kills: u64 = std::env::var("FIELDSCREEN_DEVICE_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut ids = Vec::new();
+    let (mut interrupted, mut acked_not_marked) = (0, 0);
+    let policy = vault::UnlockPolicy::from(&lib.policy("default").unwrap().unlock);
+    // How long an uninterrupted run of one batch takes here; kills land inside that span.
+    ids.extend(add_records(&data, &lib, 40));
+    let t = std::time::Instant::now();
+    ok(&["device", "sync", "--data-dir", d]);
+    let span = t.elapsed().as_millis() as u64;
+    for _ in 0..kills {
+        ids.extend(add_records(&data, &lib, 40));
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut child = cmd(&["device", "sync", "--data-dir", d]).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(span / 3 + seed % (span * 2 / 3).max(1)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // What the kill left: records still queued, and records the hub holds that the device
+        // has not marked synced (killed between the hub's receipt and the device's commit).
+        let v = vault::Vault::unlock(&data, SECRET, &policy, Utc::now()).unwrap();
+        let synced = v.records().unwrap().iter().filter(|r| r.synced).count();
+        if !v.outbox().unwrap().is_empty() {
+            interrupted += 1;
+        }
+        if h.records().len() > synced {
+            acked_not_marked += 1;
+        }
+    }
+    let o = run(&["device", "sync", "--data-dir", d]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(interrupted > 0, "no kill interrupted a sync");
+    let on_hub: Vec<String> = h.records().into_iter().map(|m| m.id).collect();
+    let mut sorted = on_hub.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), on_hub.len(), "duplicates on the hub");
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(sorted, want, "the hub holds exactly the records sealed on the device");
+    ok(&["device", "verify", "--data-dir", d]);
+    eprintln!("{kills} device kills: {interrupted} left records queued, {acked_not_marked} after the hub stored records the device had not yet marked; {} records", ids.len());
+}

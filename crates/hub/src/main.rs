@@ -1,0 +1,158 @@
+//! `fieldscreen-hub`: init, serve, enroll, revoke, status.
+//!
+//! Exit codes: 0 fine; 1 the command failed (storage unreachable, unknown device); 2 bad input.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use hub::config::Config;
+use hub::store::Store;
+
+#[derive(Parser)]
+#[command(name = "fieldscreen-hub", version, about = "The Fieldscreen sync hub: stores sealed records it cannot read")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Write a working configuration (embedded SQLite, a unit CA and server certificate,
+    /// 127.0.0.1:8443) into DIR and print its path.
+    Init {
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The unit custodian's Ed25519 public key (`fieldscreen keys new` prints it).
+        #[arg(long, value_name = "PUBKEY")]
+        unit_key: Option<String>,
+        /// More names (DNS or IP) for the server certificate.
+        #[arg(long = "name", value_name = "NAME")]
+        names: Vec<String>,
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Run the hub.
+    Serve {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Print a one-time enrollment code for an officer's device.
+    Enroll {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        #[arg(long, value_name = "ID")]
+        officer: String,
+    },
+    /// Revoke a device: it gets 403 from now on and, on its next contact, crypto-wipes.
+    Revoke {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        #[arg(long, value_name = "ID")]
+        device: String,
+        /// Lock the device out without asking it to wipe.
+        #[arg(long)]
+        keep_data: bool,
+    },
+    /// Devices and their record counts.
+    Status {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FIELDSCREEN_HUB_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("fieldscreen-hub: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, e)) => {
+            eprintln!("fieldscreen-hub: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+type Failed = (u8, anyhow::Error);
+
+fn input(e: anyhow::Error) -> Failed {
+    (2, e)
+}
+
+async fn open(config: &Path) -> Result<(Config, Store), Failed> {
+    let cfg = Config::read(config).map_err(input)?;
+    let store = Store::open(&cfg.storage, &cfg.base).await.map_err(|e| (1, e.into()))?;
+    Ok((cfg, store))
+}
+
+async fn run(cmd: Cmd) -> Result<(), Failed> {
+    match cmd {
+        Cmd::Init { dir, unit_key, names, listen } => {
+            if let Some(k) = &unit_key {
+                sync::wire::public_key(k).map_err(|e| input(anyhow::anyhow!("--unit-key: {e}")))?;
+            }
+            let path = hub::config::init(&dir, unit_key.as_deref(), &names, listen).map_err(input)?;
+            println!("{}", path.display());
+            Ok(())
+        }
+        Cmd::Serve { config } => {
+            let cfg = Config::read(&config).map_err(input)?;
+            let running = hub::serve::start(&cfg).await.map_err(|e| (1, e))?;
+            eprintln!("fieldscreen-hub: listening on {} ({})", cfg.url().replace(&cfg.listen.to_string(), &running.addr.to_string()), running.hub.store.kind());
+            let _ = tokio::signal::ctrl_c().await;
+            running.stop().await;
+            Ok(())
+        }
+        Cmd::Enroll { config, officer } => {
+            let (cfg, store) = open(&config).await?;
+            let code = hub::admin::new_code(&store, &officer, cfg.code_ttl_hours, chrono::Utc::now()).await.map_err(|e| match e {
+                hub::store::StoreError::Refused(m) => input(anyhow::anyhow!(m)),
+                other => (1, other.into()),
+            })?;
+            println!("{code}");
+            eprintln!("one-time code for officer {officer}, valid {} hours; the device also needs the hub's CA certificate", cfg.code_ttl_hours);
+            Ok(())
+        }
+        Cmd::Revoke { config, device, keep_data } => {
+            let (_, store) = open(&config).await?;
+            if !store.revoke(&device, !keep_data, &hub::stamp(chrono::Utc::now())).await.map_err(|e| (1, e.into()))? {
+                return Err((1, anyhow::anyhow!("no device `{device}` is enrolled")));
+            }
+            println!("revoked {device}{}", if keep_data { "" } else { "; it will crypto-wipe on its next contact" });
+            Ok(())
+        }
+        Cmd::Status { config, json } => {
+            let (_, store) = open(&config).await?;
+            let devices = store.devices().await.map_err(|e| (1, e.into()))?;
+            if json {
+                let total: i64 = devices.iter().map(|d| d.records).sum();
+                let out = serde_json::json!({ "storage": store.kind(), "records": total, "devices": devices });
+                println!("{}", serde_json::to_string_pretty(&out).map_err(|e| (1, e.into()))?);
+            } else {
+                for d in &devices {
+                    let state = match (&d.revoked_at, &d.wipe_reported_at) {
+                        (None, _) => "active".to_string(),
+                        (Some(_), Some(w)) => format!("revoked, wipe reported {w}"),
+                        (Some(r), None) => format!("revoked {r}"),
+                    };
+                    println!("{}  officer {}  {} records  {} bytes  {state}", d.device_id, d.officer_id, d.records, d.bytes);
+                }
+            }
+            Ok(())
+        }
+    }
+}
