@@ -11,7 +11,7 @@ run: bootstrap ui
 
 ## The whole suite: UI unit tests, Rust (screening, CLI, app shell), protocol cases, benchmarks
 ## once, and a walk through a shipped protocol in the real app window.
-test: bootstrap ui-test ui a11y rust-test protocols app-test e2e
+test: bootstrap ui-test ui a11y rust-test protocols app-test e2e bench-smoke
 	@echo "make test: all suites passed"
 
 bootstrap:
@@ -33,10 +33,10 @@ ui-test: bootstrap
 rust-test:
 	export FIELDSCREEN_PG_URL="$$(bash scripts/postgres.sh)" FIELDSCREEN_REQUIRE_PG=1; \
 	$(CARGO) test --workspace --exclude fieldscreen-app
-	$(MAKE) bench-smoke
 
-## Every benchmark once with tiny sizes, so none can rot (part of make test); same table as bench.
-bench-smoke:
+## Every benchmark once with tiny sizes, so none can rot (part of make test, after e2e: it runs
+## the debug app `make app` builds); the same table as bench.
+bench-smoke: app
 	FIELDSCREEN_PG_URL="$$(bash scripts/postgres.sh)" python3 scripts/bench.py --smoke
 
 protocols:
