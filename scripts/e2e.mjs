@@ -5,11 +5,53 @@
 // Walk 1: setup -> home -> a full adult screening in Spanish: safety first, observations, the
 //         hand-over view for three questions (one declined) left with the officer's secret ->
 //         outcome with a referral choice -> resource card -> notes with a flagged term ->
-//         finalize -> lock -> unlock -> the record is listed on home.
+//         finalize -> lock -> unlock -> the record is listed on home, the sync panel says the
+//         device is not enrolled -> export a case bundle to the unit custodian (a wrong secret
+//         first, then the right one) and open it with Debian's `age` and the custodian's identity.
 // Walk 2: the minors protocol to its outcome (the child discloses: stop and refer).
 // Walk 3: the person wants to stop: a stopped, partial outcome.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fail, sleep, withApp } from './webdriver.mjs';
 import { ADULT, HANDOVER_FROM, HANDOVER_UNTIL, MINORS, SECRET, expectText, newScreening, setupDevice, walk } from './walks.mjs';
+
+const CUSTODIAN = 'Trafficking unit custodian';
+
+/** From home: export the sealed records to the unit custodian and open the file with `age`. */
+async function exportBundle(page) {
+  const file = process.env.FIELDSCREEN_E2E_EXPORT;
+  const identity = process.env.FIELDSCREEN_E2E_IDENTITY;
+  if (!file || !identity) fail('FIELDSCREEN_E2E_EXPORT and FIELDSCREEN_E2E_IDENTITY must be set (scripts/e2e.sh sets them)');
+  await page.click('[data-action="export"]');
+  await page.find('[data-screen="export"]');
+  if (await page.exists('[data-part="no-recipients"]')) fail('the export screen found no unit custodian in the policy');
+  if (!(await page.selected('[data-record]'))) fail('the sealed record is not chosen by default');
+  await page.click(`[data-recipient="${CUSTODIAN}"]`);
+  await page.type('[data-field="export-path"]', file);
+
+  await page.type('[data-field="export-secret"]', 'not the secret');
+  await page.click('[data-action="do-export"]');
+  await expectText(page, '[data-part="export-secret-error"]', 'did not match', 'the wrong-secret message');
+  if (existsSync(file)) fail('a wrong secret left a file behind');
+  if ((await page.js('return document.querySelector(arguments[0]).value', '[data-field="export-secret"]')) !== '') fail('the secret stayed in the field after the call');
+  // After a failure the backend makes the next try wait (a doubling delay, like unlocking).
+  await sleep(2500);
+  await page.type('[data-field="export-secret"]', SECRET);
+  await page.click('[data-action="do-export"]');
+  await page.find('[data-part="export-done"]', 30000);
+  await expectText(page, '[data-part="export-path"]', file, 'where the bundle was saved');
+  const sha = await page.text('[data-part="export-sha256"]');
+  if (!/^[0-9a-f]{64}$/.test(sha.trim())) fail(`no SHA-256 on the done panel: ${sha}`);
+  await page.shot('16-export-done');
+
+  const tar = execFileSync('age', ['-d', '-i', identity, file], { maxBuffer: 64 << 20 });
+  const names = execFileSync('tar', ['-t'], { input: tar }).toString().split('\n');
+  for (const want of ['manifest.json', 'manifest.sig'])
+    if (!names.some((n) => n === want || n.endsWith(`/${want}`))) fail(`${want} is not in the bundle: ${names.join(', ')}`);
+  console.log(`  export: ${names.filter(Boolean).length} entries, opened with age -d`);
+  await page.click('[data-action="export-home"]');
+  await page.find('[data-screen="home"] [data-record-id]');
+}
 
 async function main() {
   let passed = 0;
@@ -83,6 +125,9 @@ async function main() {
       const sync = await page.attr('[data-record-id]', 'data-sync');
       if (sync !== 'queued') fail(`the sealed record should be waiting to sync, is ${sync}`);
       await page.shot('13-home-record');
+      await page.find('[data-part="sync"][data-sync-state="not-enrolled"]', 15000);
+      await expectText(page, '[data-part="sync"]', 'until it is enrolled', 'the sync panel of a device with no hub');
+      await exportBundle(page);
       passed++;
 
       // ---- Walk 2: the minors path to its outcome ----

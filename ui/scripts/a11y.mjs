@@ -185,7 +185,51 @@ async function walk(page, run) {
   await check(page, 'finalize-confirm', run);
   await click('[data-action="confirm-finalize"]');
   await until(page, '[data-record-id]', 'home with a record');
+  await until(page, '[data-part="sync"][data-sync-state="not-enrolled"]', 'sync panel, not enrolled');
   await check(page, 'home-with-record', run);
+
+  // The sync panel of an enrolled device that is offline, with a record the hub did not take.
+  await page.evaluate(() =>
+    window.fieldscreenFake.setSync({
+      enrolled: true,
+      hub_url: 'https://hub.unit.example:8443',
+      online: false,
+      last_sync: '2026-03-01T01:00:00Z',
+      last_error: 'the hub is not reachable; records stay queued',
+      errors: [{ record_id: 'r-9', kind: 'conflict', message: 'the hub holds a different record with this id', at: '2026-03-01T01:00:00Z' }],
+    }),
+  );
+  await page.evaluate(() => window.fieldscreenFake.emitSync());
+  await until(page, '[data-sync-error]', 'sync panel with errors');
+  await check(page, 'home-sync-offline', run);
+
+  // Export: the form, an error, the progress bar, the done panel.
+  await click('[data-action="export"]');
+  await until(page, '[data-screen="export"] [data-field="export-secret"]', 'export form');
+  await check(page, 'export-form', run);
+  await click('[data-recipient="Trafficking unit custodian"]');
+  await fill('[data-field="export-secret"]', 'wrong secret');
+  await click('[data-action="do-export"]');
+  await until(page, '#export-secret-error', 'export wrong secret');
+  await check(page, 'export-error', run);
+  await page.evaluate(() => window.fieldscreenFake.holdExport());
+  await fill('[data-field="export-secret"]', SECRET);
+  await click('[data-action="do-export"]');
+  await until(page, '[role="progressbar"]', 'export progress');
+  await check(page, 'export-progress', run);
+  await page.evaluate(() => window.fieldscreenFake.releaseExport());
+  await until(page, '[data-part="export-done"]', 'export done');
+  await check(page, 'export-done', run);
+  await click('[data-action="export-home"]');
+  await until(page, '[data-screen="home"]', 'home after export');
+
+  // No unit custodians in the policy: said instead of the form.
+  await page.evaluate(() => window.fieldscreenFake.setRecipients([]));
+  await click('[data-action="export"]');
+  await until(page, '[data-part="no-recipients"]', 'export with no recipients');
+  await check(page, 'export-no-recipients', run);
+  await click('[data-action="export-home"]');
+  await until(page, '[data-screen="home"]', 'home after no recipients');
 
   await click('[data-action="lock"]');
   await until(page, '[data-screen="unlock"]', 'unlock');

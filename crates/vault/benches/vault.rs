@@ -47,7 +47,7 @@ fn main() {
     let q = quick();
     let rounds = if q { 1 } else { 5 };
     let commits = if q { 5 } else { 300 };
-    let ratio_rows = if q { 10 } else { 300 };
+    let ratio_rows = if q { 10 } else { 500 };
 
     // Unlock, including PBKDF2 at the production iteration count.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -81,7 +81,7 @@ fn main() {
 
     // SQLCipher against plain SQLite: same workload, alternating, median of rounds.
     let mut ratios = Vec::new();
-    for r in 0..rounds.max(3) {
+    for r in 0..if q { 3 } else { 11 } {
         let d = tempfile::tempdir().expect("tempdir");
         let run_plain = || workload(&rusqlite::Connection::open(d.path().join(format!("plain-{r}.db"))).expect("open"), ratio_rows);
         let run_cipher = || {

@@ -149,3 +149,35 @@ export const OFFICER_RESOURCES: { name: string; detail: string }[] = [
   { name: 'Emergency services', detail: '911, for immediate danger or urgent medical care' },
   { name: 'National Human Trafficking Hotline', detail: '1-888-373-7888, text 233733, 24/7; not law enforcement' },
 ];
+
+/** Export errors, by kind, in the officer's words; the backend's message follows where it helps. */
+export const EXPORT_ERRORS: Record<string, string> = {
+  'no-recipients':
+    'Your agency policy lists no unit custodians, so there is no one to export to yet. You can export once the unit adds its custodians to the policy.',
+  invalid: 'Check your choices:',
+  'unknown-recipient': 'A chosen recipient is no longer in the unit policy. Go back to Home and open Export again.',
+  'invalid-path': 'Choose a full path to a new file, in a folder that exists.',
+  'wrong-secret': 'That secret did not match. Nothing was exported. Check it and try again.',
+  delayed: 'Too many tries in a row. Wait a moment, then try again.',
+  'locked-out': 'Exporting and unlocking are paused after several failed tries.',
+  'not-found': 'A chosen record is no longer on this device. Go back to Home and open Export again.',
+  locked: 'The app locked. Unlock it with your secret to continue.',
+};
+
+/** An export error for the screen: our words first, then the backend's detail where useful. */
+export function exportError(kind: string, message: string): string {
+  const ours = EXPORT_ERRORS[kind];
+  if (!ours) return message;
+  return ['invalid', 'invalid-path', 'unknown-recipient'].includes(kind) ? `${ours} ${message}` : ours;
+}
+
+/** A date and time in the device's own format, with how long ago it was ("5 minutes ago"). */
+export function whenAgo(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const s = Math.round((now.getTime() - d.getTime()) / 1000);
+  const unit = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'} ago`;
+  const ago =
+    s < 0 ? '' : s < 60 ? 'just now' : s < 3600 ? unit(Math.floor(s / 60), 'minute') : s < 86400 ? unit(Math.floor(s / 3600), 'hour') : unit(Math.floor(s / 86400), 'day');
+  return ago ? `${d.toLocaleString()} (${ago})` : d.toLocaleString();
+}

@@ -40,3 +40,10 @@ export type { Status } from '../bindings/Status';
 import type { Indicators } from '../bindings/Indicators';
 /** The keys of an outcome's indicator lists. */
 export type IndicatorGroup = keyof Indicators;
+export type { ExportArgs } from '../bindings/ExportArgs';
+export type { ExportDone } from '../bindings/ExportDone';
+export type { ExportOptions } from '../bindings/ExportOptions';
+export type { ExportProgress } from '../bindings/ExportProgress';
+export type { RecipientView } from '../bindings/RecipientView';
+export type { RecordErrorView } from '../bindings/RecordErrorView';
+export type { SyncView } from '../bindings/SyncView';

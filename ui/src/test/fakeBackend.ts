@@ -9,6 +9,7 @@ import type {
   AppStatus,
   CommandError,
   DraftView,
+  ExportArgs,
   Flag,
   Indicator,
   ItemView,
@@ -21,6 +22,8 @@ import type {
   ResourceCard,
   SessionView,
   Status,
+  RecipientView,
+  SyncView,
 } from '../lib/types';
 
 export const PROTOCOLS: ProtocolSummary[] = [
@@ -228,9 +231,26 @@ interface Draft {
   notes: string;
 }
 
+export const CUSTODIAN: RecipientView = {
+  name: 'Trafficking unit custodian',
+  age: 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p',
+};
+/** A sealed record as the vault lists it. */
+export function makeRecord(id: string, overrides: Partial<RecordView> = {}): RecordView {
+  return { id, protocol_id: 'test-adult', created_at: '2026-03-01T02:30:00Z', level: 'indicators', amends: null, synced: false, queued: true, ...overrides };
+}
+export const SUGGESTED_PATH = '/home/officer/Documents/fieldscreen-case-2026-03-01-0230.age';
+export const CHOSEN_PATH = '/media/officer/DRIVE/case-17.age';
+
 export interface FakeOptions {
   /** Where the device starts: `setup` (first run), `locked` or `unlocked`. */
   phase?: Phase;
+  /** The unit custodians in the policy (one by default; none to see the "no recipients" case). */
+  recipients?: RecipientView[];
+  /** The hub as the device sees it (not enrolled by default). */
+  sync?: Partial<Omit<SyncView, 'pending'>>;
+  /** Sealed records already on the device. */
+  records?: RecordView[];
 }
 
 export interface Call {
@@ -272,7 +292,37 @@ export function installFakeBackend(options: FakeOptions = {}) {
   let open: Open | null = null;
   let seq = 0;
   const drafts = new Map<string, Draft>();
-  const records: RecordView[] = [];
+  const records: RecordView[] = (options.records ?? []).map((r) => ({ ...r }));
+  let recipients: RecipientView[] = options.recipients ?? [CUSTODIAN];
+  let hub: Omit<SyncView, 'pending'> = {
+    enrolled: false,
+    hub_url: null,
+    online: false,
+    last_sync: null,
+    errors: [],
+    last_error: null,
+    ...options.sync,
+  };
+  const files = new Map<string, { sha256: string; records: string[] }>();
+  let exportGate: Promise<void> | null = null;
+  let releaseGate: (() => void) | null = null;
+  let savePath: string | null = CHOSEN_PATH;
+
+  function syncView(): SyncView {
+    unlocked();
+    return { ...hub, errors: [...hub.errors], pending: records.filter((r) => r.queued).length };
+  }
+
+  /** A fixed-looking SHA-256 for the fake bundle (64 hex digits). */
+  function fakeSha(text: string): string {
+    let h = 2166136261;
+    let out = '';
+    for (let round = 0; out.length < 64; round++) {
+      for (const c of `${text}:${round}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+      out += h.toString(16).padStart(8, '0');
+    }
+    return out.slice(0, 64);
+  }
 
   const policy = () => POLICIES.find((p) => p.id === (policyId ?? 'default')) ?? POLICIES[0];
 
@@ -627,6 +677,48 @@ export function installFakeBackend(options: FakeOptions = {}) {
       open = null;
       return null;
     },
+    export_options: () => {
+      officerOnly();
+      return { recipients: [...recipients], records: [...records], suggested_path: SUGGESTED_PATH };
+    },
+    export_bundle: async (args) => {
+      officerOnly();
+      const a = args.args as ExportArgs;
+      if (recipients.length === 0)
+        throw err('no-recipients', 'the agency policy lists no unit recipients: ask the unit to add its custodians ([[policy.recipients]])');
+      if (a.recipients.length === 0) throw err('invalid', 'choose at least one recipient');
+      for (const name of a.recipients)
+        if (!recipients.some((r) => r.name === name)) throw err('unknown-recipient', `\`${name}\` is not a unit recipient in the policy`);
+      const path = a.path.trim();
+      if (!path.startsWith('/') || path.endsWith('/')) throw err('invalid-path', `\`${a.path}\` is not a full path to a new file`);
+      if (files.has(path)) throw err('invalid-path', `\`${path}\` already exists`);
+      if (a.secret !== secret) throw err('wrong-secret', 'the secret is not right');
+      if (a.record_ids.length === 0) throw err('invalid', 'choose at least one record');
+      for (const id of a.record_ids) if (!records.some((r) => r.id === id)) throw err('not-found', `no sealed record \`${id}\``);
+      const total = a.record_ids.length;
+      for (let done = 0; done <= total; done++) {
+        await emit('export-progress', { done, total });
+        if (done === 0 && exportGate) await exportGate;
+      }
+      const sha256 = fakeSha(`${path}:${a.record_ids.join(',')}:${a.recipients.join(',')}`);
+      files.set(path, { sha256, records: [...a.record_ids] });
+      return { path, sha256, records: total };
+    },
+    sync_status: () => syncView(),
+    sync_now: () => {
+      const v = syncView();
+      if (hub.enrolled && hub.online) {
+        const failing = new Set(hub.errors.map((e) => e.record_id));
+        records.forEach((r) => {
+          if (r.queued && !failing.has(r.id)) ((r.synced = true), (r.queued = false));
+        });
+        hub = { ...hub, last_sync: new Date().toISOString(), last_error: null };
+        return syncView();
+      }
+      if (hub.enrolled) hub = { ...hub, last_error: 'the hub is not reachable; records stay queued' };
+      return hub.enrolled ? syncView() : v;
+    },
+    'plugin:dialog|save': () => savePath,
   };
 
   mockIPC(
@@ -665,6 +757,25 @@ export function installFakeBackend(options: FakeOptions = {}) {
     handover: () => !!open?.handover,
     drafts: () => [...drafts.values()],
     records: () => [...records],
+    /** The unit custodians the policy lists. */
+    setRecipients: (list: RecipientView[]) => (recipients = list),
+    /** What the device knows of the hub. */
+    setSync: (view: Partial<Omit<SyncView, 'pending'>>) => (hub = { ...hub, ...view }),
+    /** A background sync pass ended. */
+    emitSync: () => emit('sync'),
+    /** Holds the next exports after their first progress event until `releaseExport()`. */
+    holdExport: () => {
+      exportGate = new Promise((r) => (releaseGate = r));
+    },
+    releaseExport: () => {
+      releaseGate?.();
+      exportGate = null;
+      releaseGate = null;
+    },
+    /** What the save dialog returns (null: the officer cancelled it). */
+    setSavePath: (p: string | null) => (savePath = p),
+    /** Bundles written so far, by path. */
+    files: () => new Map(files),
     /** Mark every queued record as acknowledged by the hub. */
     syncAll: () => records.forEach((r) => ((r.synced = true), (r.queued = false))),
   };
