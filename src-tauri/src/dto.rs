@@ -140,6 +140,8 @@ pub struct Home {
     pub records: Vec<RecordView>,
     /// Records waiting to sync.
     pub pending: usize,
+    /// The agency policy's referrals, in English, for the officer.
+    pub resources: Vec<CardResource>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

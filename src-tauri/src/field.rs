@@ -294,6 +294,7 @@ impl Field {
             })
             .collect();
         Ok(Home {
+            resources: self.card_resources("en"),
             officer_id: v.officer_id().to_string(),
             device_id: v.device_id().to_string(),
             pending: records.iter().filter(|r| r.queued).count(),
@@ -497,12 +498,9 @@ impl Field {
         self.outcome()
     }
 
-    /// The person's resource card: the policy's referrals, in their language, with a QR code.
-    pub fn resource_card(&self) -> Result<ResourceCard, CommandError> {
-        self.officer()?;
-        let lang = self.open()?.language.clone();
-        let resources: Vec<CardResource> = self
-            .policy_referrals()
+    /// The policy's referrals, described in `lang` (English when there is no translation).
+    fn card_resources(&self, lang: &str) -> Vec<CardResource> {
+        self.policy_referrals()
             .into_iter()
             .map(|r| CardResource {
                 name: r.name.clone(),
@@ -510,9 +508,16 @@ impl Field {
                 text: r.text.clone(),
                 url: r.url.clone(),
                 hours: r.hours.clone(),
-                description: r.description.get(&lang).or_else(|| r.description.get("en")).cloned().unwrap_or_default(),
+                description: r.description.get(lang).or_else(|| r.description.get("en")).cloned().unwrap_or_default(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The person's resource card: the policy's referrals, in their language, with a QR code.
+    pub fn resource_card(&self) -> Result<ResourceCard, CommandError> {
+        self.officer()?;
+        let lang = self.open()?.language.clone();
+        let resources = self.card_resources(&lang);
         let text = resources
             .iter()
             .filter(|r| r.phone.is_some() || r.text.is_some())

@@ -98,6 +98,7 @@ fn ta_a_draft_survives_a_closed_app_and_resumes_where_it_stopped() {
     assert_eq!(home.drafts.len(), 1);
     assert_eq!(home.drafts[0].saved_events, 4);
     assert_eq!(home.drafts[0].language, "es");
+    assert!(home.resources.iter().any(|r| r.phone.as_deref() == Some("911")), "the policy's referrals, from content");
     let v = f.resume(&home.drafts[0].id).unwrap();
     assert_eq!(v.current.unwrap().id, here, "resumes on the item it stopped at");
     assert_eq!(v.saved_events, 4);

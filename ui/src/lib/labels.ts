@@ -144,12 +144,6 @@ export const UNLOCK_ERRORS: Record<string, string> = {
   policy: 'That secret does not meet the policy.',
 };
 
-/** Contacts an officer may need before any screening is open. */
-export const OFFICER_RESOURCES: { name: string; detail: string }[] = [
-  { name: 'Emergency services', detail: '911, for immediate danger or urgent medical care' },
-  { name: 'National Human Trafficking Hotline', detail: '1-888-373-7888, text 233733, 24/7; not law enforcement' },
-];
-
 /** Export errors, by kind, in the officer's words; the backend's message follows where it helps. */
 export const EXPORT_ERRORS: Record<string, string> = {
   'no-recipients':

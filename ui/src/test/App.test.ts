@@ -138,6 +138,7 @@ describe('home', () => {
     const backend = await renderAt('unlocked', { onTraining });
     expect(screen.getByText('Nothing is waiting to sync.')).toBeTruthy();
     expect(screen.getByRole('heading', { name: 'Resources' })).toBeTruthy();
+    expect(screen.getByText('1-888-373-7888', { exact: false })).toBeTruthy();
     await click(button(/Training/));
     expect(onTraining).toHaveBeenCalledTimes(1);
 

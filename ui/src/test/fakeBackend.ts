@@ -538,7 +538,17 @@ export function installFakeBackend(options: FakeOptions = {}) {
         started_at: '2026-03-01T02:10:00Z',
         saved_events: d.events as unknown as DraftView['saved_events'],
       }));
-      return { officer_id: officer, device_id: 'device-1', drafts: ds, records: [...records], pending: records.filter((r) => r.queued).length };
+      return {
+        officer_id: officer,
+        device_id: 'device-1',
+        drafts: ds,
+        records: [...records],
+        pending: records.filter((r) => r.queued).length,
+        resources: [
+          { name: 'National Human Trafficking Hotline', phone: '1-888-373-7888', text: '233733', url: null, hours: '24/7', description: 'Free, confidential help any time.' },
+          { name: 'Emergency services (911)', phone: '911', text: null, url: null, hours: '24/7', description: 'Call 911 in danger.' },
+        ],
+      };
     },
     new_screening_options: () => {
       officerOnly();
