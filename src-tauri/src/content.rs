@@ -49,6 +49,13 @@ pub fn shipped() -> Result<Library, String> {
     screening::load(&shipped_sources()).map_err(problems)
 }
 
+/// A library from a folder of content files (a unit configuration pulled from the hub).
+pub fn from_folder(dir: &Path) -> Result<Library, String> {
+    let mut sources = Vec::new();
+    from_disk(dir, &mut sources)?;
+    screening::load(&sources).map_err(problems)
+}
+
 /// The library the app should run with.
 pub fn load() -> Result<Library, String> {
     match std::env::var_os("FIELDSCREEN_PROTOCOLS") {

@@ -54,7 +54,12 @@ struct Unlocked {
 
 pub struct Field {
     dir: PathBuf,
+    /// The content in force: the unit's configuration from the hub once one is applied,
+    /// otherwise what the app shipped with (`base`).
     library: Library,
+    base: Library,
+    /// The serial of the unit configuration in force, if any.
+    unit_serial: Option<u64>,
     settings: Option<DeviceSettings>,
     unlocked: Option<Unlocked>,
     iterations: u32,
@@ -83,7 +88,17 @@ impl Field {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(format!("cannot read {}: {e}", dir.join(SETTINGS_FILE).display())),
         };
-        Ok(Field { dir, library, settings, unlocked: None, iterations: MIN_ITERATIONS, last_activity: Instant::now(), blurred_at: None })
+        Ok(Field {
+            dir,
+            base: library.clone(),
+            library,
+            unit_serial: None,
+            settings,
+            unlocked: None,
+            iterations: MIN_ITERATIONS,
+            last_activity: Instant::now(),
+            blurred_at: None,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -213,6 +228,7 @@ impl Field {
         self.unlocked = Some(Unlocked { vault: v, open: None, online: false, last_error: None });
         self.touch(Instant::now());
         self.blurred_at = None;
+        self.refresh_library();
         Ok(self.status())
     }
 
@@ -303,11 +319,15 @@ impl Field {
         })
     }
 
+    /// Offered for new screenings: the device's choice at setup, or every protocol of the
+    /// unit's configuration once one is in force (the unit decides).
+    fn offered(&self, protocol_id: &str) -> bool {
+        self.unit_serial.is_some() || self.settings.as_ref().is_none_or(|s| s.protocols.iter().any(|p| p == protocol_id))
+    }
+
     pub fn new_screening_options(&self) -> Result<NewScreeningOptions, CommandError> {
         self.officer()?;
-        let enabled = self.settings.as_ref().map(|s| s.protocols.clone()).unwrap_or_default();
-        let protocols: Vec<ProtocolSummary> =
-            self.library.protocols.iter().filter(|p| enabled.is_empty() || enabled.contains(&p.id)).map(protocol_summary).collect();
+        let protocols: Vec<ProtocolSummary> = self.library.protocols.iter().filter(|p| self.offered(&p.id)).map(protocol_summary).collect();
         let mut codes: Vec<String> = protocols.iter().flat_map(|p| p.languages.clone()).collect();
         codes.sort();
         codes.dedup();
@@ -328,7 +348,7 @@ impl Field {
 
     pub fn start(&mut self, args: StartArgs) -> Result<SessionView, CommandError> {
         self.officer()?;
-        if self.settings.as_ref().is_some_and(|s| !s.protocols.contains(&args.protocol_id)) {
+        if !self.offered(&args.protocol_id) {
             return Err(CommandError::new("unknown-protocol", format!("protocol `{}` is not offered on this device", args.protocol_id)));
         }
         let p = Arc::new(
@@ -357,11 +377,11 @@ impl Field {
         let u = self.officer()?;
         let d = u.vault.draft(draft_id)?;
         let events = u.vault.draft_events(draft_id)?;
-        let p = self
-            .library
-            .protocols
-            .iter()
-            .find(|p| p.id == d.protocol_id && p.version == d.protocol_version)
+        // A draft keeps the protocol version it started with, even after the unit's update.
+        let p = [&self.library, &self.base]
+            .into_iter()
+            .flat_map(|l| l.protocols.iter())
+            .find(|p| p.id == d.protocol_id && p.version == d.protocol_version && p.content_hash == d.content_hash)
             .ok_or_else(|| {
                 CommandError::new(
                     "protocol-missing",
@@ -610,6 +630,28 @@ impl Field {
 
     // ---- sync ---------------------------------------------------------------------------------
 
+    /// Puts the unit configuration the vault has in force (verified and written whole by the
+    /// sync crate) into use, if it is new here. Content that does not load is not used: the
+    /// current library stays and the problem is shown with the sync status.
+    fn refresh_library(&mut self) {
+        let Some(u) = self.unlocked.as_ref() else { return };
+        let Ok(Some(state)) = u.vault.unit_state() else { return };
+        if self.unit_serial == Some(state.serial) {
+            return;
+        }
+        match crate::content::from_folder(&self.dir.join(&state.library)) {
+            Ok(lib) => {
+                self.library = lib;
+                self.unit_serial = Some(state.serial);
+            }
+            Err(e) => {
+                if let Some(u) = self.unlocked.as_mut() {
+                    u.last_error = Some(format!("the unit configuration {} does not load, so it is not used:\n{e}", state.serial));
+                }
+            }
+        }
+    }
+
     pub fn sync_status(&self) -> Result<SyncView, CommandError> {
         let u = self.unlocked()?;
         let s = sync::device::status(&u.vault, false).map_err(|e| CommandError::new(e.kind(), e.to_string()))?;
@@ -642,7 +684,11 @@ impl Field {
             return Some(false);
         }
         match sync::device::sync_once(&u.vault, Utc::now) {
-            Ok(_) => u.last_error = None,
+            Ok(_) => {
+                u.last_error = None;
+                self.refresh_library();
+                return Some(true);
+            }
             Err(sync::SyncError::Revoked { wipe }) => {
                 let u = self.unlocked.take()?;
                 let _ = sync::device::carry_out_revocation(u.vault, wipe, Utc::now());

@@ -474,3 +474,45 @@ fn sync_status_without_a_hub_keeps_records_queued() {
     assert_eq!(f.sync_status().unwrap_err().kind, "locked");
     assert_eq!(f.sync_pass(), None, "never while locked");
 }
+
+#[test]
+fn a_unit_configuration_in_force_replaces_the_content_and_drafts_keep_their_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = field(dir.path());
+    f.setup(SetupArgs { protocols: vec!["adult-roadside".into()], ..setup_args() }).unwrap();
+    let v = start(&mut f, "adult-roadside", "en");
+    let first = v.current.unwrap();
+    f.answer(&first.id, some_answer(&first)).unwrap();
+    let old_version = v.protocol.version.clone();
+    f.close().unwrap();
+    f.lock();
+    // What the sync crate leaves after applying a verified unit configuration: its files in
+    // unit/<serial>/ and the state in the vault.
+    let unit = dir.path().join("unit/7");
+    for s in crate::content::shipped_sources() {
+        let rel = s.path.trim_start_matches("screening-protocols/");
+        let text = if rel == "adult-roadside/protocol.toml" {
+            s.text.replacen(&format!("version = \"{old_version}\""), "version = \"9.0.0\"", 1).replacen("title = \"Adult roadside screening\"", "title = \"Adult roadside screening (unit edition)\"", 1)
+        } else {
+            s.text
+        };
+        std::fs::create_dir_all(unit.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(unit.join(rel), text).unwrap();
+    }
+    let v = vault::Vault::unlock(dir.path(), SECRET, &vault::UnlockPolicy::default(), chrono::Utc::now()).unwrap();
+    let state = vault::enrollment::UnitState { serial: 7, unit: "test unit".into(), recipients: vec![], library: "unit/7".into() };
+    v.set_unit_state(&state, chrono::Utc::now()).unwrap();
+    v.lock();
+
+    f.unlock(SECRET).unwrap();
+    let opts = f.new_screening_options().unwrap();
+    let adult = opts.protocols.iter().find(|p| p.id == "adult-roadside").unwrap();
+    assert_eq!((adult.version.as_str(), adult.title.as_str()), ("9.0.0", "Adult roadside screening (unit edition)"));
+    assert!(opts.protocols.iter().any(|p| p.id == "minors"), "the unit's protocols are all offered");
+    let draft = f.home().unwrap().drafts[0].id.clone();
+    let resumed = f.resume(&draft).unwrap();
+    assert_eq!(resumed.protocol.version, old_version, "the draft goes on with the version it started with");
+    assert_eq!(resumed.saved_events, 1);
+    f.close().unwrap();
+    assert_eq!(start(&mut f, "adult-roadside", "en").protocol.version, "9.0.0", "new screenings use the unit's version");
+}

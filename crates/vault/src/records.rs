@@ -23,6 +23,7 @@ pub struct DraftSummary {
     pub id: String,
     pub protocol_id: String,
     pub protocol_version: String,
+    pub content_hash: String,
     pub language: String,
     pub started_at: String,
     pub events: i64,
@@ -167,13 +168,21 @@ impl Vault {
         let mut st = self
             .conn()
             .prepare(
-                "SELECT d.id, d.protocol_id, d.protocol_version, d.language, d.started_at, (SELECT count(*) FROM draft_events e WHERE e.draft_id = d.id)
+                "SELECT d.id, d.protocol_id, d.protocol_version, d.content_hash, d.language, d.started_at, (SELECT count(*) FROM draft_events e WHERE e.draft_id = d.id)
                  FROM drafts d WHERE d.record_id IS NULL ORDER BY d.started_at",
             )
             .map_err(sql)?;
         let rows = st
             .query_map([], |r| {
-                Ok(DraftSummary { id: r.get(0)?, protocol_id: r.get(1)?, protocol_version: r.get(2)?, language: r.get(3)?, started_at: r.get(4)?, events: r.get(5)? })
+                Ok(DraftSummary {
+                    id: r.get(0)?,
+                    protocol_id: r.get(1)?,
+                    protocol_version: r.get(2)?,
+                    content_hash: r.get(3)?,
+                    language: r.get(4)?,
+                    started_at: r.get(5)?,
+                    events: r.get(6)?,
+                })
             })
             .map_err(sql)?;
         rows.collect::<Result<_, _>>().map_err(sql)
