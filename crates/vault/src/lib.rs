@@ -136,12 +136,21 @@ fn take_lock(dir: &Path) -> Result<File, VaultError> {
         .write(true)
         .open(dir.join(LOCK_FILE))
         .map_err(|e| VaultError::Io(format!("opening the lock file in {}: {e}", dir.display())))?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) => Err(VaultError::Busy(dir.display().to_string())),
-        Err(std::fs::TryLockError::Error(e)) => Err(VaultError::Io(format!("locking {}: {e}", dir.display()))),
+    // A process that just closed the vault can leave the lock held for a moment (a process
+    // forked elsewhere shares the open file until it execs), so a busy lock is tried again
+    // for up to a second before the vault is reported as open elsewhere.
+    for attempt in 0..=LOCK_RETRIES {
+        match f.try_lock() {
+            Ok(()) => return Ok(f),
+            Err(std::fs::TryLockError::WouldBlock) if attempt < LOCK_RETRIES => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(std::fs::TryLockError::WouldBlock) => break,
+            Err(std::fs::TryLockError::Error(e)) => return Err(VaultError::Io(format!("locking {}: {e}", dir.display()))),
+        }
     }
+    Err(VaultError::Busy(dir.display().to_string()))
 }
+
+const LOCK_RETRIES: u32 = 20;
 
 impl Vault {
     /// Creates a vault in `dir` (made if missing): a fresh data key, device identity and database.
