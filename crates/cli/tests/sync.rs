@@ -245,18 +245,21 @@ fn rl_06_a_device_killed_mid_sync_loses_and_doubles_nothing() {
     let mut ids = Vec::new();
     let (mut interrupted, mut acked_not_marked) = (0, 0);
     let policy = vault::UnlockPolicy::from(&lib.policy("default").unwrap().unlock);
-    // How long an uninterrupted run of one batch takes here; kills land inside that span.
     ids.extend(add_records(&data, &lib, 40));
-    let t = std::time::Instant::now();
     ok(&["device", "sync", "--data-dir", d]);
-    let span = t.elapsed().as_millis() as u64;
     for _ in 0..kills {
         ids.extend(add_records(&data, &lib, 40));
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
+        // The kill lands mid-sync whatever the machine's speed: once the hub has stored a seeded
+        // number (1 to 39) of this batch's records.
+        let target = h.records().len() + 1 + (seed % 39) as usize;
         let mut child = cmd(&["device", "sync", "--data-dir", d]).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(span / 3 + seed % (span * 2 / 3).max(1)));
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while h.records().len() < target && child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         child.kill().unwrap();
         child.wait().unwrap();
         // What the kill left: records still queued, and records the hub holds that the device
