@@ -1,7 +1,9 @@
-// Training mode's own wording: the trainee's words in English, the person's words by language.
+// Training mode's wording. The answer words and the person's words are the officer app's
+// (../lib/labels.ts), so both modes say the same thing.
 import type { Answer } from '../bindings/Answer';
 import type { Group } from '../bindings/Group';
 import type { ItemView } from '../bindings/ItemView';
+import { TOKEN_LABELS, personWords, personWordsLanguage, type PersonWords } from '../lib/labels';
 
 const LANGUAGE_NAMES: Record<string, { own: string; en: string }> = {
   en: { own: 'English', en: 'English' },
@@ -15,16 +17,8 @@ export function languageName(code: string): string {
   return n.own === n.en ? n.en : `${n.en} (${n.own})`;
 }
 
-/** The trainee's words for the answer tokens. */
-export const TOKENS: Record<string, string> = {
-  yes: 'Yes',
-  no: 'No',
-  'not-sure': 'Not sure',
-  declined: 'Declined to answer',
-  seen: 'Seen',
-  'not-seen': 'Not seen',
-  read: 'Read aloud - continue',
-};
+/** The trainee's words for the answer tokens: the officer app's. */
+export const TOKENS = TOKEN_LABELS;
 
 /** Answer tokens offered when the backend sends none (never happens for a valid item). */
 const DEFAULT_TOKENS: Record<string, string[]> = {
@@ -41,52 +35,8 @@ export function tokensFor(item: ItemView): string[] {
   return t.filter((x) => x in TOKENS);
 }
 
-/** What the person reads or hears, in their language. */
-export interface PersonWords {
-  yes: string;
-  no: string;
-  'not-sure': string;
-  declined: string;
-  read: string;
-  stop: string;
-  yourAnswer: string;
-  send: string;
-  thanks: string;
-}
-
-const PERSON: Record<string, PersonWords> = {
-  en: {
-    yes: 'Yes',
-    no: 'No',
-    'not-sure': "I'm not sure",
-    declined: "I'd rather not answer",
-    read: 'Continue',
-    stop: 'I want to stop',
-    yourAnswer: 'Your answer',
-    send: 'Send',
-    thanks: 'Thank you.',
-  },
-  es: {
-    yes: 'Sí',
-    no: 'No',
-    'not-sure': 'No estoy seguro(a)',
-    declined: 'Prefiero no responder',
-    read: 'Continuar',
-    stop: 'Quiero parar',
-    yourAnswer: 'Su respuesta',
-    send: 'Enviar',
-    thanks: 'Gracias.',
-  },
-};
-
-export function personWords(language: string): PersonWords {
-  return PERSON[language] ?? PERSON.en;
-}
-
-/** The language `personWords(language)` is really in. */
-export function personWordsLanguage(language: string): string {
-  return language in PERSON ? language : 'en';
-}
+/** What the person reads or hears, in their language: the officer app's words. */
+export { personWords, personWordsLanguage, type PersonWords };
 
 /** A stable token for an answer: `yes`, `choice:paid`, `number:3`, `text:...`. */
 export function answerToken(a: Answer): string {
