@@ -62,7 +62,6 @@ pub struct Field {
     unit_serial: Option<u64>,
     settings: Option<DeviceSettings>,
     unlocked: Option<Unlocked>,
-    iterations: u32,
     last_activity: Instant,
     blurred_at: Option<Instant>,
 }
@@ -95,7 +94,6 @@ impl Field {
             unit_serial: None,
             settings,
             unlocked: None,
-            iterations: MIN_ITERATIONS,
             last_activity: Instant::now(),
             blurred_at: None,
         })
@@ -196,7 +194,7 @@ impl Field {
         if self.phase() == Phase::Wiped {
             std::fs::remove_file(self.dir.join("WIPED")).map_err(|e| CommandError::new("io", e.to_string()))?;
         }
-        let opts = CreateOptions { officer_id: officer, recovery_recipient: recovery, iterations: self.iterations };
+        let opts = CreateOptions { officer_id: officer, recovery_recipient: recovery, iterations: MIN_ITERATIONS };
         let v = Vault::create(&self.dir, &args.secret, &opts, &unlock, Utc::now())?;
         let settings = DeviceSettings { policy_id: policy.id.clone(), protocols: args.protocols };
         let bytes = serde_json::to_vec_pretty(&settings).map_err(|e| CommandError::new("internal", e.to_string()))?;
