@@ -65,6 +65,18 @@ const MIGRATIONS: &[&str] = &[
     // 2: what the officer records around the answers (encounter, referral choices, notes), as a
     //    JSON object, kept with the draft and sealed into its record.
     "ALTER TABLE drafts ADD COLUMN context TEXT NOT NULL DEFAULT '{}';",
+    // 3: the outbox keeps its own insertion order (`seq`), since record ids are random from now
+    //    on. Rows already queued keep the order they had (queue time, then their time-ordered
+    //    UUIDv7 id).
+    "CREATE TABLE outbox_seq (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_id TEXT NOT NULL UNIQUE REFERENCES records(id),
+        queued_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0
+     );
+     INSERT INTO outbox_seq (record_id, queued_at, attempts) SELECT record_id, queued_at, attempts FROM outbox ORDER BY queued_at, record_id;
+     DROP TABLE outbox;
+     ALTER TABLE outbox_seq RENAME TO outbox;",
 ];
 
 fn sql(e: rusqlite::Error) -> VaultError {

@@ -167,7 +167,7 @@ impl KeyFile {
     pub fn new(dek: &Dek, secret: &str, officer_id: &str, iterations: u32, recovery: Option<&str>, now: &str) -> Result<KeyFile, VaultError> {
         Ok(KeyFile {
             version: KEY_FILE_VERSION,
-            device_id: uuid::Uuid::now_v7().to_string(),
+            device_id: crate::random_id()?,
             officer_id: officer_id.to_string(),
             created: now.to_string(),
             secret: SecretWrap::new(dek, secret, iterations)?,

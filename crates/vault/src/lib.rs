@@ -27,6 +27,15 @@ pub use keys::{Dek, KeyFile, MIN_ITERATIONS};
 
 const LOCK_FILE: &str = ".lock";
 
+/// A new id for a device, draft or record: a random UUID (version 4) from the OS CSPRNG, so
+/// that an id says nothing of when it was made (record and device ids reach the hub). Ids made
+/// before this rule (time-ordered UUIDv7) stay valid; nothing orders by id.
+pub fn random_id() -> Result<String, VaultError> {
+    let mut b = [0u8; 16];
+    ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut b).map_err(|_| VaultError::Crypto("the system random source failed".into()))?;
+    Ok(uuid::Builder::from_random_bytes(b).into_uuid().to_string())
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum VaultError {
     #[error("no vault in {0}; create one with `fieldscreen device init`")]

@@ -76,7 +76,7 @@ impl Vault {
         if let Some(a) = amends {
             self.record_body(a)?;
         }
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = crate::random_id()?;
         let tx = self.conn().unchecked_transaction().map_err(sql)?;
         tx.execute(
             "INSERT INTO drafts (id, protocol_id, protocol_version, content_hash, language, started_at, amends) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -169,7 +169,7 @@ impl Vault {
             .conn()
             .prepare(
                 "SELECT d.id, d.protocol_id, d.protocol_version, d.content_hash, d.language, d.started_at, (SELECT count(*) FROM draft_events e WHERE e.draft_id = d.id)
-                 FROM drafts d WHERE d.record_id IS NULL ORDER BY d.started_at",
+                 FROM drafts d WHERE d.record_id IS NULL ORDER BY d.started_at, d.rowid",
             )
             .map_err(sql)?;
         let rows = st
@@ -224,7 +224,7 @@ impl Vault {
                 }
             }
         }
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = crate::random_id()?;
         let body = RecordBody {
             format: RECORD_FORMAT.into(),
             id: id.clone(),
@@ -285,7 +285,7 @@ impl Vault {
             .conn()
             .prepare(
                 "SELECT r.id, r.body, r.created_at, r.amends, r.synced_at IS NOT NULL, EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = r.id)
-                 FROM records r ORDER BY r.created_at, r.id",
+                 FROM records r ORDER BY r.created_at, r.rowid",
             )
             .map_err(sql)?;
         let rows = st
@@ -314,9 +314,10 @@ impl Vault {
         Ok(n)
     }
 
-    /// Record ids waiting to be sent, oldest first.
+    /// Record ids waiting to be sent, in the order they were queued (the outbox's own sequence:
+    /// ids are random and clocks can be set back, so neither orders it).
     pub fn outbox(&self) -> Result<Vec<String>, VaultError> {
-        let mut st = self.conn().prepare("SELECT record_id FROM outbox ORDER BY queued_at, record_id").map_err(sql)?;
+        let mut st = self.conn().prepare("SELECT record_id FROM outbox ORDER BY seq").map_err(sql)?;
         let rows = st.query_map([], |r| r.get(0)).map_err(sql)?;
         rows.collect::<Result<_, _>>().map_err(sql)
     }

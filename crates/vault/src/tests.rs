@@ -271,7 +271,7 @@ fn st_marker_is_nowhere_on_disk_raw_base64_or_hex() {
     let dir = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let started = std::time::SystemTime::now();
-    let marker = format!("MARKER-{}", uuid::Uuid::now_v7().simple());
+    let marker = format!("MARKER-{}", crate::random_id().unwrap().replace('-', ""));
     let p = protocol();
     let v = new_vault(dir.path());
     let d = v.create_draft(&p, "en", None, t(1)).unwrap();
@@ -542,4 +542,72 @@ fn ex_export_bundle_checks_ids_signs_with_the_device_and_audits_the_hash() {
     let audit = v.audit_events().unwrap();
     let last = audit.last().unwrap();
     assert_eq!((last.kind.as_str(), last.subject.as_deref()), ("export", Some(done.sha256.as_str())));
+}
+
+fn uuid_version(id: &str) -> Option<uuid::Version> {
+    uuid::Uuid::parse_str(id).unwrap_or_else(|e| panic!("`{id}`: {e}")).get_version()
+}
+
+/// PR-01: the ids that reach the hub (device, record) are random, so they tell nobody when a
+/// screening was finalized or the device set up: version 4, not in the order they were made.
+/// The outbox keeps its own order: the order records were sealed, whatever the ids or the clock.
+#[test]
+fn pr_01_ids_reveal_no_time_and_the_outbox_keeps_the_sealing_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = protocol();
+    let v = new_vault(dir.path());
+    assert_eq!(uuid_version(v.device_id()), Some(uuid::Version::Random), "device id {}", v.device_id());
+    let mut ids = Vec::new();
+    for _ in 0..24 {
+        // One clock reading for all of them: only the outbox itself can order them.
+        let d = v.create_draft(&p, "en", None, t(1)).unwrap();
+        assert_eq!(uuid_version(&d), Some(uuid::Version::Random), "draft id {d}");
+        answer(&v, &p, &d, "danger", Answer::No, 2);
+        ids.push(v.finalize(&d, &p, None, t(3)).unwrap());
+    }
+    for id in &ids {
+        assert_eq!(uuid_version(id), Some(uuid::Version::Random), "record id {id}");
+    }
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_ne!(sorted, ids, "ids made one after another are not in order");
+    assert_eq!(v.outbox().unwrap(), ids, "the outbox drains in the order the records were sealed");
+    let listed: Vec<String> = v.records().unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(listed, ids, "records list in the order they were sealed");
+    // Sending the head keeps the rest in order; a record sealed later goes last, even with the
+    // clock set back.
+    v.mark_synced(&ids[0], t(4)).unwrap();
+    let d = v.create_draft(&p, "en", None, t(0)).unwrap();
+    let late = v.finalize(&d, &p, None, t(0)).unwrap();
+    let mut want = ids[1..].to_vec();
+    want.push(late);
+    assert_eq!(v.outbox().unwrap(), want);
+}
+
+/// A vault made before ids were random (schema 2, UUIDv7 ids; `testdata/vault-v2` was written
+/// by that version with this file's test protocol) opens, keeps its ids and its outbox order,
+/// and queues a record sealed now after the old ones.
+#[test]
+fn a_vault_with_time_ordered_ids_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vault-v2");
+    for f in ["key.json", "vault.db"] {
+        std::fs::copy(fixture.join(f), dir.path().join(f)).unwrap();
+    }
+    let ids: Vec<String> = std::fs::read_to_string(fixture.join("ids.txt")).unwrap().lines().map(str::to_string).collect();
+    let (old, draft) = (&ids[..3], &ids[3]);
+    let v = Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(60)).unwrap();
+    let schema: i64 = v.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(schema, 3);
+    assert_eq!(uuid_version(v.device_id()), Some(uuid::Version::SortRand), "the device id made then stays");
+    assert_eq!(v.outbox().unwrap(), old, "queued records keep their ids and order");
+    assert_eq!(v.verify_records().unwrap(), 3);
+    v.verify().unwrap();
+    let p = protocol();
+    assert_eq!(v.drafts().unwrap()[0].id, *draft);
+    let r = v.finalize(draft, &p, None, t(61)).unwrap();
+    assert_eq!(uuid_version(&r), Some(uuid::Version::Random));
+    let mut want = old.to_vec();
+    want.push(r);
+    assert_eq!(v.outbox().unwrap(), want);
 }
