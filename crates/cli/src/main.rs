@@ -5,7 +5,8 @@
 //! damaged vault, a bundle that does not decrypt or verify); 2 bad input on the command line or
 //! in an answers file; 3 the vault did not unlock (wrong secret, delay, lockout, wiped); 130
 //! interrupted (Ctrl-C) while writing a bundle or its contents, which are then removed; 4 the
-//! sync hub is not reachable (records stay queued).
+//! sync hub is not reachable (records stay queued); 5 records wait because no unit
+//! configuration (custodians) is in force, so nothing can be sealed.
 
 mod bundle_cmd;
 mod device;

@@ -1,7 +1,8 @@
 //! `fieldscreen device enroll|sync` (the officer's device and the unit's hub) and `fieldscreen
 //! unit publish|pull` (the custodian's side).
 //!
-//! Exit codes beyond the usual: 4 the hub is not reachable (records stay queued).
+//! Exit codes beyond the usual: 4 the hub is not reachable (records stay queued); 5 records are
+//! queued but nothing can be sealed, because no unit configuration (custodians) is in force.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,7 +38,9 @@ pub enum DeviceSyncCmd {
         unit_key: Option<String>,
     },
     /// Send every queued record to the hub and pull the unit configuration. Exit 0 when
-    /// everything is synced, 4 when the hub is unreachable, 1 when records were refused.
+    /// everything is synced, 4 when the hub is unreachable, 1 when records were refused (each
+    /// named with the reason: a conflict, too large for the hub...), 5 when records wait because
+    /// the unit has not published its configuration (its custodians), so nothing can be sealed.
     Sync {
         #[arg(long, value_name = "DIR")]
         data_dir: PathBuf,
@@ -84,7 +87,8 @@ pub enum UnitCmd {
 
 fn sync_exit(e: SyncError) -> Exit {
     match e {
-        SyncError::Unreachable(_) => Exit::new(4, format!("{e}; the records stay queued")),
+        SyncError::Unreachable(_) | SyncError::Cut(_) => Exit::new(4, format!("{e}; the records stay queued")),
+        SyncError::NoUnitConfig { .. } => Exit::new(5, format!("{e} until the unit publishes its configuration (`fieldscreen unit publish`)")),
         SyncError::Vault(v) => vault_exit(v),
         SyncError::Invalid(_) | SyncError::NotEnrolled => Exit::new(2, e.to_string()),
         other => Exit::new(1, other.to_string()),
@@ -124,9 +128,12 @@ pub fn run_device(root: &Path, cmd: DeviceSyncCmd) -> Result<u8, Exit> {
                     Err(Exit::new(3, format!("this device was revoked by the unit: {what}; {told}")))
                 }
                 Err(e) => {
+                    let counted = matches!(e, SyncError::NoUnitConfig { .. });
                     let pending = v.outbox().map(|o| o.len()).unwrap_or(0);
                     let mut x = sync_exit(e);
-                    x.message = format!("{} ({pending} records queued)", x.message);
+                    if !counted {
+                        x.message = format!("{} ({pending} records queued)", x.message);
+                    }
                     Err(x)
                 }
             }

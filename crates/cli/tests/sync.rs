@@ -50,8 +50,16 @@ struct Hub {
 impl Hub {
     /// `fieldscreen-hub init` into `dir` (on a free port), then serve it.
     fn init(dir: &Path, unit_key: &str) -> Hub {
+        Hub::init_limited(dir, unit_key, None)
+    }
+
+    /// The same, with the hub's request body limit (`max_body`) set.
+    fn init_limited(dir: &Path, unit_key: &str, max_body: Option<usize>) -> Hub {
         let path = hub::config::init(dir, Some(unit_key), &[], Some("127.0.0.1:0".parse().unwrap())).unwrap();
-        let cfg = hub::config::Config::read(&path).unwrap();
+        let mut cfg = hub::config::Config::read(&path).unwrap();
+        if let Some(m) = max_body {
+            cfg.max_body = m;
+        }
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let running = rt.block_on(hub::serve::start(&cfg)).unwrap();
         let url = running.url(true);
@@ -110,25 +118,39 @@ fn library() -> screening::Library {
 
 /// Seals `n` stopped screenings into the vault's outbox (the vault is closed again after).
 fn add_records(data: &Path, lib: &screening::Library, n: usize) -> Vec<String> {
+    (0..n).map(|_| add_record_with_notes(data, lib, 0)).collect()
+}
+
+/// Seals one stopped screening whose notes hold `notes` bytes of text that does not compress.
+fn add_record_with_notes(data: &Path, lib: &screening::Library, notes: usize) -> String {
     let policy = vault::UnlockPolicy::from(&lib.policy("default").unwrap().unlock);
     let v = vault::Vault::unlock(data, SECRET, &policy, Utc::now()).unwrap();
     let p = Arc::new(lib.protocol("adult-roadside").unwrap().clone());
-    (0..n)
-        .map(|_| {
-            let d = v.create_draft(&p, "en", None, Utc::now()).unwrap();
-            v.append(&d, &p, &screening::Event::Stop, Utc::now()).unwrap();
-            v.finalize(&d, &p, None, Utc::now()).unwrap()
-        })
-        .collect()
+    let d = v.create_draft(&p, "en", None, Utc::now()).unwrap();
+    v.append(&d, &p, &screening::Event::Stop, Utc::now()).unwrap();
+    if notes > 0 {
+        let mut text = String::new();
+        while text.len() < notes {
+            text.push_str(&vault::random_id().unwrap());
+        }
+        text.truncate(notes);
+        v.set_draft_context(&d, "notes", serde_json::Value::String(text)).unwrap();
+    }
+    v.finalize(&d, &p, None, Utc::now()).unwrap()
 }
 
 fn publish(tmp: &Path, h: &Hub, recipient: &str, cust: &Path, serial: u64) -> Output {
+    publish_with(tmp, h, recipient, cust, serial, true)
+}
+
+/// `unit publish`, with the shipped content as the unit's library or with custodians only.
+fn publish_with(tmp: &Path, h: &Hub, recipient: &str, cust: &Path, serial: u64, library: bool) -> Output {
     let unit = tmp.join("unit.toml");
-    std::fs::write(
-        &unit,
-        format!("unit = \"test unit\"\nserial = {serial}\nrecipients = [\"{recipient}\"]\nlibrary = \"{}\"\n", repo().join("screening-protocols").display()),
-    )
-    .unwrap();
+    let mut toml = format!("unit = \"test unit\"\nserial = {serial}\nrecipients = [\"{recipient}\"]\n");
+    if library {
+        toml.push_str(&format!("library = \"{}\"\n", repo().join("screening-protocols").display()));
+    }
+    std::fs::write(&unit, toml).unwrap();
     run(&["unit", "publish", "--hub", &h.url, "--signing-key", cust.join("custodian-signing.key").to_str().unwrap(), "--config", unit.to_str().unwrap(), "--ca", h.ca.to_str().unwrap()])
 }
 
@@ -156,9 +178,15 @@ fn enroll_publish_sync_pull_then_revoke_over_tls() {
 
     let lib = library();
     let ids = add_records(&data, &lib, 3);
+    // No unit configuration yet: nothing can be sealed, and the device says why (exit 5).
     let o = run(&["device", "sync", "--data-dir", d]);
-    assert_eq!(code(&o), 1, "no unit configuration yet: records wait: {}", text(&o));
-    assert!(text(&o).contains("still queued 3"), "{}", text(&o));
+    assert_eq!(code(&o), 5, "no unit configuration yet: records wait: {}", text(&o));
+    let said = text(&o);
+    assert!(
+        said.contains("nothing can be sealed") && said.contains("the unit has not published its configuration yet") && said.contains("3 records stay queued"),
+        "{said}"
+    );
+    assert!(h.records().is_empty());
 
     let o = publish(tmp.path(), &h, &recipient, &cust, 1);
     assert_eq!(code(&o), 0, "{}", text(&o));
@@ -286,4 +314,59 @@ fn rl_06_a_device_killed_mid_sync_loses_and_doubles_nothing() {
     assert_eq!(sorted, want, "the hub holds exactly the records sealed on the device");
     ok(&["device", "verify", "--data-dir", d]);
     eprintln!("{kills} device kills: {interrupted} left records queued, {acked_not_marked} after the hub stored records the device had not yet marked; {} records", ids.len());
+}
+
+/// NW-08: records whose push exceeds the hub's body limit (413) are split until each push fits;
+/// one that fits only as a raw envelope goes alone; one too large for the hub is named with the
+/// limit and stays queued while the others go on. The hub receives them in the order sealed,
+/// though record ids are random (PR-01).
+#[test]
+fn nw_08_a_push_over_the_hubs_body_limit_is_split_and_a_record_too_large_is_named() {
+    const LIMIT: usize = 32 << 10;
+    let tmp = tempfile::tempdir().unwrap();
+    let (recipient, signing_key, cust) = custodian(tmp.path());
+    let h = Hub::init_limited(&tmp.path().join("hub"), &signing_key, Some(LIMIT));
+    let data = tmp.path().join("device");
+    let d = data.to_str().unwrap();
+    ok(&["device", "init", "--data-dir", d, "--officer", "4471"]);
+    ok(&["device", "enroll", "--data-dir", d, "--hub", &h.url, "--code", &h.code(), "--ca", h.ca.to_str().unwrap()]);
+    // The custodians only: the shipped library alone is larger than this hub's limit.
+    let o = publish_with(tmp.path(), &h, &recipient, &cust, 1, false);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let lib = library();
+    let mut ids = add_records(&data, &lib, 5);
+    // About 26 KiB sealed: over the limit in base64 inside a push, under it as a raw envelope.
+    let medium = add_record_with_notes(&data, &lib, 22 << 10);
+    ids.push(medium.clone());
+    ids.extend(add_records(&data, &lib, 3));
+    let big = add_record_with_notes(&data, &lib, 64 << 10);
+    ids.extend(add_records(&data, &lib, 7));
+
+    let o = run(&["device", "sync", "--data-dir", d, "--json"]);
+    assert_eq!(code(&o), 1, "one record is refused: {}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((report["sent"].as_u64(), report["pending"].as_u64()), (Some(16), Some(1)), "{report}");
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report}");
+    assert_eq!((errors[0]["record_id"].as_str(), errors[0]["kind"].as_str()), (Some(big.as_str()), Some("too-large")));
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(message.contains(&format!("record `{big}` is too large for the hub")) && message.contains("max_body") && message.contains(" bytes"), "{message}");
+
+    let on_hub: Vec<String> = h.records().into_iter().map(|m| m.id).collect();
+    let want: Vec<String> = ids.iter().filter(|i| **i != big).cloned().collect();
+    assert_eq!(on_hub, want, "every other record reached the hub, in the order sealed");
+    let sizes: Vec<u64> = h.records().into_iter().map(|m| m.size).collect();
+    let medium_size = h.records().into_iter().find(|m| m.id == medium).unwrap().size as usize;
+    assert!(medium_size < LIMIT && medium_size * 4 / 3 > LIMIT, "the medium record fits only raw: {medium_size} bytes ({sizes:?})");
+
+    // The refused record stays queued, and the next pass says the same again without doubling
+    // anything on the hub.
+    let o = run(&["device", "sync", "--data-dir", d]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains(&format!("record {big}: record `{big}` is too large for the hub")), "{}", text(&o));
+    assert!(text(&o).contains("sent 0, already on the hub 0, still queued 1"), "{}", text(&o));
+    assert_eq!(h.records().len(), 16);
+    let list: serde_json::Value = serde_json::from_str(&ok(&["device", "list", "--data-dir", d, "--json"])).unwrap();
+    let queued: Vec<&str> = list["records"].as_array().unwrap().iter().filter(|r| r["queued"] == true).map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(queued, [big.as_str()], "{list}");
 }

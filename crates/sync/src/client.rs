@@ -13,19 +13,29 @@ use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 
-use crate::wire::{self, DeviceInfo, EnrollRequest, EnrollResponse, ErrorBody, PushItem, PushRequest, PushResponse, RecordList, SignedUnit};
+use crate::wire::{self, DeviceInfo, EnrollRequest, EnrollResponse, ErrorBody, ItemResult, PushItem, PushRequest, PushResponse, RecordList, SignedUnit};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// No answer from the hub (no route, refused, timed out, cut): records stay queued.
     #[error("the hub is not reachable: {0}")]
     Unreachable(String),
+    /// The connection was closed while a request body was being sent. A hub does that to a
+    /// request over its body limit, often before its 413 can be read, so the device probes the
+    /// hub and, when it answers, takes the push as too large.
+    #[error("the hub is not reachable: the connection closed while the request was sent: {0}")]
+    Cut(String),
     /// The hub's certificate does not chain to the pinned CA, or its name does not match.
     #[error("the hub's identity could not be verified: {0}")]
     Untrusted(String),
-    /// The hub answered with an error.
+    /// The hub answered with an error (`limit`: its size limit in bytes, on a 413 that says).
     #[error("the hub refused ({status} {kind}): {message}")]
-    Hub { status: u16, kind: String, message: String },
+    Hub { status: u16, kind: String, message: String, limit: Option<u64> },
+    /// Records are queued but no unit configuration is in force, so the device knows no
+    /// custodians to seal them to: nothing can be sent until the unit publishes one (`note`: why
+    /// the one the hub holds was not applied, when it holds one).
+    #[error("nothing can be sealed: {}, so this device knows no custodians to seal records to; {queued} records stay queued", note.as_ref().map(|n| format!("the unit configuration was not applied ({n})")).unwrap_or_else(|| "the unit has not published its configuration yet".into()))]
+    NoUnitConfig { queued: usize, note: Option<String> },
     /// The unit revoked this device.
     #[error("this device was revoked by the unit")]
     Revoked { wipe: bool },
@@ -41,7 +51,7 @@ impl SyncError {
     /// Worth trying again later: the network, or the hub's own trouble (5xx, 429).
     pub fn is_retryable(&self) -> bool {
         match self {
-            SyncError::Unreachable(_) => true,
+            SyncError::Unreachable(_) | SyncError::Cut(_) => true,
             SyncError::Hub { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
@@ -49,11 +59,12 @@ impl SyncError {
 
     pub fn kind(&self) -> &str {
         match self {
-            SyncError::Unreachable(_) => "unreachable",
+            SyncError::Unreachable(_) | SyncError::Cut(_) => "unreachable",
             SyncError::Untrusted(_) => "untrusted",
             SyncError::Hub { kind, .. } => kind,
             SyncError::Revoked { .. } => "revoked",
             SyncError::NotEnrolled => "not-enrolled",
+            SyncError::NoUnitConfig { .. } => "no-unit-config",
             SyncError::Vault(e) => e.kind(),
             SyncError::Invalid(_) => "invalid",
         }
@@ -109,6 +120,7 @@ pub struct Prepared {
     method: String,
     path: String,
     body: Vec<u8>,
+    content_type: &'static str,
     headers: Vec<(&'static str, String)>,
 }
 
@@ -189,6 +201,7 @@ impl HubClient {
             method: method.into(),
             path: path.into(),
             body,
+            content_type: "application/json",
             headers: vec![(wire::H_SIGNER, id), (wire::H_TIME, time.to_string()), (wire::H_NONCE, n), (wire::H_SIGNATURE, B64.encode(sig))],
         })
     }
@@ -199,7 +212,7 @@ impl HubClient {
         for (k, v) in &p.headers {
             req = req.set(k, v);
         }
-        let res = if p.body.is_empty() && p.method == "GET" { req.call() } else { req.set("content-type", "application/json").send_bytes(&p.body) };
+        let res = if p.body.is_empty() && p.method == "GET" { req.call() } else { req.set("content-type", p.content_type).send_bytes(&p.body) };
         match res {
             Ok(r) => {
                 let status = r.status();
@@ -212,15 +225,20 @@ impl HubClient {
             Err(ureq::Error::Status(status, r)) => {
                 let text = r.into_string().unwrap_or_default();
                 let e: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody { kind: "http".into(), message: text.chars().take(200).collect(), wipe: None });
+                // A hub that states its size limit on a 413 (`limit`, bytes) is taken at its word.
+                let limit = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v.get("limit").and_then(|l| l.as_u64()));
                 if status == 403 && e.kind == "revoked" {
                     return Err(SyncError::Revoked { wipe: e.wipe.unwrap_or(true) });
                 }
-                Err(SyncError::Hub { status, kind: e.kind, message: e.message })
+                Err(SyncError::Hub { status, kind: e.kind, message: e.message, limit })
             }
             Err(ureq::Error::Transport(t)) => {
                 let msg = t.to_string();
+                let io = std::error::Error::source(&t).and_then(|s| s.downcast_ref::<std::io::Error>()).map(|e| e.kind());
                 if msg.contains("certificate") || msg.contains("CertificateUnknown") || msg.contains("NotValidForName") || msg.contains("UnknownIssuer") {
                     Err(SyncError::Untrusted(msg))
+                } else if !p.body.is_empty() && matches!(io, Some(std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted)) {
+                    Err(SyncError::Cut(msg))
                 } else {
                     Err(SyncError::Unreachable(msg))
                 }
@@ -241,7 +259,7 @@ impl HubClient {
     pub fn probe(&self) -> Result<(), SyncError> {
         match self.agent.get(&format!("{}/health", self.base)).timeout(Duration::from_secs(3)).call() {
             Ok(_) => Ok(()),
-            Err(ureq::Error::Status(s, _)) => Err(SyncError::Hub { status: s, kind: "http".into(), message: "the health check failed".into() }),
+            Err(ureq::Error::Status(s, _)) => Err(SyncError::Hub { status: s, kind: "http".into(), message: "the health check failed".into(), limit: None }),
             Err(ureq::Error::Transport(t)) => {
                 let msg = t.to_string();
                 Err(if msg.contains("certificate") { SyncError::Untrusted(msg) } else { SyncError::Unreachable(msg) })
@@ -251,13 +269,22 @@ impl HubClient {
 
     pub fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, SyncError> {
         let body = serde_json::to_vec(req).map_err(|e| SyncError::Invalid(e.to_string()))?;
-        let p = Prepared { method: "POST".into(), path: "/v1/enroll".into(), body, headers: vec![] };
+        let p = Prepared { method: "POST".into(), path: "/v1/enroll".into(), body, content_type: "application/json", headers: vec![] };
         Self::json(&self.execute(&p)?.body)
     }
 
     pub fn push(&self, signer: &dyn RequestSigner, records: Vec<PushItem>) -> Result<PushResponse, SyncError> {
         let body = serde_json::to_vec(&PushRequest { records }).map_err(|e| SyncError::Invalid(e.to_string()))?;
         Self::json(&self.call("POST", "/v1/records", body, signer)?)
+    }
+
+    /// One record as its raw envelope (`PUT /v1/records/{id}`): a third smaller than in a push,
+    /// which carries it in base64. A conflict is `Hub { status: 409, .. }`.
+    pub fn put_record(&self, signer: &dyn RequestSigner, id: &str, envelope: Vec<u8>) -> Result<ItemResult, SyncError> {
+        wire::check_id("record id", id).map_err(|e| SyncError::Invalid(e.to_string()))?;
+        let mut p = self.prepare("PUT", &format!("/v1/records/{id}"), envelope, signer)?;
+        p.content_type = "application/octet-stream";
+        Self::json(&self.execute(&p)?.body)
     }
 
     /// The unit configuration the hub holds; `None` before the first publication.

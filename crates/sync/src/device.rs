@@ -12,7 +12,7 @@ use vault::Vault;
 
 use crate::backoff::{os_random, Backoff};
 use crate::client::{HubClient, SyncError};
-use crate::wire::{self, EnrollRequest, EnrollResponse, ItemStatus, PushItem, WipeReport};
+use crate::wire::{self, EnrollRequest, EnrollResponse, ItemResult, ItemStatus, PushItem, WipeReport};
 
 /// Registers this device's key with the hub using a one-time code, and pins the hub's CA and
 /// the unit key (`unit_key` when given must match what the hub reports).
@@ -65,6 +65,9 @@ pub struct Status {
     pub last_sync: Option<String>,
     pub errors: Vec<RecordError>,
     pub unit_serial: Option<u64>,
+    /// Records are queued but no unit configuration (with its custodians) is in force, so
+    /// nothing can be sealed for the unit yet.
+    pub waiting_for_unit: bool,
 }
 
 fn client(vault: &Vault) -> Result<HubClient, SyncError> {
@@ -79,14 +82,17 @@ pub fn status(vault: &Vault, probe: bool) -> Result<Status, SyncError> {
         (Some(_), true) => client(vault)?.probe().is_ok(),
         _ => false,
     };
+    let pending = vault.outbox()?.len();
+    let unit = vault.unit_state()?;
     Ok(Status {
         enrolled: e.is_some(),
-        hub_url: e.map(|e| e.hub_url),
+        hub_url: e.as_ref().map(|e| e.hub_url.clone()),
         online,
-        pending: vault.outbox()?.len(),
+        pending,
         last_sync: vault.last_sync()?,
         errors: vault.record_errors()?,
-        unit_serial: vault.unit_state()?.map(|u| u.serial),
+        unit_serial: unit.as_ref().map(|u| u.serial),
+        waiting_for_unit: e.is_some() && pending > 0 && !unit.is_some_and(|u| !u.recipients.is_empty()),
     })
 }
 
@@ -130,7 +136,8 @@ fn pull_unit(vault: &Vault, client: &HubClient, now: DateTime<Utc>) -> Result<Op
 /// One pass: the unit configuration, then the outbox in order. A record is marked synced only
 /// when the hub's receipt confirms exactly the bytes sent. Network trouble ends the pass with
 /// the records still queued. A hub whose certificate does not check is audited in the vault
-/// (`untrusted-hub`).
+/// (`untrusted-hub`). Records queued while no unit configuration is in force end the pass with
+/// [`SyncError::NoUnitConfig`]: nothing can be sealed without the custodians.
 pub fn sync_once(vault: &Vault, now: impl Fn() -> DateTime<Utc>) -> Result<Report, SyncError> {
     let client = client(vault)?;
     let result = pass(vault, &client, &now);
@@ -145,16 +152,18 @@ fn pass(vault: &Vault, client: &HubClient, now: &impl Fn() -> DateTime<Utc>) -> 
     let unit = vault.unit_state()?;
     report.unit_serial = unit.as_ref().map(|u| u.serial);
     let outbox = vault.outbox()?;
-    let Some(unit) = unit.filter(|_| !outbox.is_empty()) else {
-        report.pending = outbox.len();
+    if outbox.is_empty() {
         report.errors = vault.record_errors()?;
-        if outbox.is_empty() {
-            vault.set_last_sync(now())?;
-        }
+        vault.set_last_sync(now())?;
         vault.set_last_contact(now())?;
         return Ok(report);
+    }
+    let Some(unit) = unit.filter(|u| !u.recipients.is_empty()) else {
+        vault.set_last_contact(now())?;
+        return Err(SyncError::NoUnitConfig { queued: outbox.len(), note: report.unit_note });
     };
     let device = vault.device_id().to_string();
+    let mut ceiling = None;
     for chunk in outbox.chunks(wire::MAX_BATCH) {
         let mut items = Vec::with_capacity(chunk.len());
         let mut fresh = Vec::new();
@@ -173,42 +182,131 @@ fn pass(vault: &Vault, client: &HubClient, now: &impl Fn() -> DateTime<Utc>) -> 
                     }
                 },
             };
-            let sha = wire::sha256_hex(&B64.decode(&b64).map_err(|_| SyncError::Invalid(format!("the stored envelope of `{id}` is damaged")))?);
-            items.push(PushItem { id: id.clone(), sha256: sha, envelope: b64 });
+            let bytes = B64.decode(&b64).map_err(|_| SyncError::Invalid(format!("the stored envelope of `{id}` is damaged")))?;
+            if bytes.len() > wire::MAX_ENVELOPE {
+                // The hub refuses a whole push over one such envelope: it stays here, named.
+                vault.set_record_error(&too_large(id, bytes.len(), Some(wire::MAX_ENVELOPE as u64), "the largest sealed record a hub takes", now()))?;
+                continue;
+            }
+            items.push(PushItem { id: id.clone(), sha256: wire::sha256_hex(&bytes), envelope: b64 });
         }
         // Sealed once, kept before the first send: a retry sends the very same bytes.
         vault.store_sync_envelopes(&fresh)?;
-        if items.is_empty() {
-            continue;
-        }
-        let sent: Vec<(String, String)> = items.iter().map(|i| (i.id.clone(), i.sha256.clone())).collect();
-        let resp = client.push(vault, items)?;
-        let mut confirmed = Vec::new();
-        for (id, sha) in &sent {
-            let r = resp.results.iter().find(|r| &r.id == id);
-            match r {
-                Some(r) if matches!(r.status, ItemStatus::Stored | ItemStatus::Duplicate) && r.receipt.as_ref().is_some_and(|rc| rc.confirms(id, &device, sha)) => {
-                    if r.status == ItemStatus::Stored {
-                        report.sent += 1;
-                    } else {
-                        report.already += 1;
-                    }
-                    confirmed.push((id.clone(), r.receipt.as_ref().map(|rc| rc.receipt.clone()).unwrap_or_default()));
-                }
-                other => {
-                    let message = other.and_then(|r| r.error.clone()).unwrap_or_else(|| "the hub gave no valid receipt for this record".into());
-                    let kind = other.map(|r| if r.status == ItemStatus::Conflict { "conflict" } else { "bad-receipt" }).unwrap_or("missing");
-                    vault.set_record_error(&RecordError { record_id: id.clone(), kind: kind.into(), message, at: now().to_rfc3339() })?;
-                }
-            }
-        }
-        vault.mark_synced_with_receipts(&confirmed, now())?;
+        push_split(vault, client, &device, &items, &mut ceiling, &mut report, now)?;
     }
     report.pending = vault.outbox()?.len();
     report.errors = vault.record_errors()?;
     vault.set_last_sync(now())?;
     vault.set_last_contact(now())?;
     Ok(report)
+}
+
+/// The per-record error of a record the hub cannot take for its size. It stays queued (and is
+/// tried again: the limit may be raised).
+fn too_large(id: &str, size: usize, limit: Option<u64>, which: &str, at: DateTime<Utc>) -> RecordError {
+    let limit = match limit {
+        Some(l) => format!("{which}: {l} bytes"),
+        None => format!("{which}, which it did not state"),
+    };
+    RecordError {
+        record_id: id.to_string(),
+        kind: "too-large".into(),
+        message: format!("record `{id}` is too large for the hub: its sealed envelope is {size} bytes, over {limit}; it stays queued on this device"),
+        at: at.to_rfc3339(),
+    }
+}
+
+/// Whether an error says the request was too large for the hub: a 413 (with the limit when the
+/// hub states it), or the connection cut while the body was sent by a hub that answers right
+/// after (a hub closes on a body over its limit, often before its 413 can be read).
+fn too_large_for_hub(client: &HubClient, e: &SyncError) -> Option<Option<u64>> {
+    match e {
+        SyncError::Hub { status: 413, limit, .. } => Some(*limit),
+        SyncError::Cut(_) if client.probe().is_ok() => Some(None),
+        _ => None,
+    }
+}
+
+/// At least the size of the push request carrying `items` (JSON, envelopes in base64).
+fn push_size(items: &[PushItem]) -> usize {
+    16 + items.iter().map(|i| i.id.len() + i.sha256.len() + i.envelope.len() + 40).sum::<usize>()
+}
+
+/// Pushes `items` in order. A push the hub finds too large is halved and each half pushed in
+/// turn, down to one record, which then goes alone as its raw envelope; a record too large
+/// even so gets a per-record error naming it and the limit, and the others go on. `ceiling` is
+/// the smallest request the hub refused in this pass: anything that large is split (or, for one
+/// record, refused) without being sent again.
+fn push_split(vault: &Vault, client: &HubClient, device: &str, items: &[PushItem], ceiling: &mut Option<usize>, report: &mut Report, now: &impl Fn() -> DateTime<Utc>) -> Result<(), SyncError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let size = push_size(items);
+    let known_too_large = ceiling.is_some_and(|c| size >= c);
+    let refused = if known_too_large {
+        None
+    } else {
+        match client.push(vault, items.to_vec()) {
+            Ok(resp) => return settle(vault, device, items, &resp.results, report, now),
+            Err(e) => match too_large_for_hub(client, &e) {
+                Some(limit) => {
+                    *ceiling = Some(ceiling.map_or(size, |c| c.min(size)));
+                    limit
+                }
+                None => return Err(e),
+            },
+        }
+    };
+    if items.len() > 1 {
+        let (first, second) = items.split_at(items.len() / 2);
+        push_split(vault, client, device, first, ceiling, report, now)?;
+        return push_split(vault, client, device, second, ceiling, report, now);
+    }
+    let item = &items[0];
+    let bytes = B64.decode(&item.envelope).map_err(|_| SyncError::Invalid(format!("the stored envelope of `{}` is damaged", item.id)))?;
+    let envelope = bytes.len();
+    let which = "the hub's request limit (`max_body` in its hub.toml)";
+    if ceiling.is_some_and(|c| envelope >= c) {
+        return vault.set_record_error(&too_large(&item.id, envelope, refused, which, now())).map_err(Into::into);
+    }
+    match client.put_record(vault, &item.id, bytes) {
+        Ok(r) => settle(vault, device, items, &[r], report, now),
+        Err(SyncError::Hub { status: 409, message, .. }) => {
+            vault.set_record_error(&RecordError { record_id: item.id.clone(), kind: "conflict".into(), message, at: now().to_rfc3339() }).map_err(Into::into)
+        }
+        Err(e) => match too_large_for_hub(client, &e) {
+            Some(limit) => {
+                *ceiling = Some(ceiling.map_or(envelope, |c| c.min(envelope)));
+                vault.set_record_error(&too_large(&item.id, envelope, limit.or(refused), which, now())).map_err(Into::into)
+            }
+            None => Err(e),
+        },
+    }
+}
+
+/// The hub's answers for records sent: those whose receipt confirms exactly the bytes sent are
+/// marked synced (one vault transaction); the others keep a per-record error.
+fn settle(vault: &Vault, device: &str, sent: &[PushItem], results: &[ItemResult], report: &mut Report, now: &impl Fn() -> DateTime<Utc>) -> Result<(), SyncError> {
+    let mut confirmed = Vec::new();
+    for PushItem { id, sha256: sha, .. } in sent {
+        let r = results.iter().find(|r| &r.id == id);
+        match r {
+            Some(r) if matches!(r.status, ItemStatus::Stored | ItemStatus::Duplicate) && r.receipt.as_ref().is_some_and(|rc| rc.confirms(id, device, sha)) => {
+                if r.status == ItemStatus::Stored {
+                    report.sent += 1;
+                } else {
+                    report.already += 1;
+                }
+                confirmed.push((id.clone(), r.receipt.as_ref().map(|rc| rc.receipt.clone()).unwrap_or_default()));
+            }
+            other => {
+                let message = other.and_then(|r| r.error.clone()).unwrap_or_else(|| "the hub gave no valid receipt for this record".into());
+                let kind = other.map(|r| if r.status == ItemStatus::Conflict { "conflict" } else { "bad-receipt" }).unwrap_or("missing");
+                vault.set_record_error(&RecordError { record_id: id.clone(), kind: kind.into(), message, at: now().to_rfc3339() })?;
+            }
+        }
+    }
+    vault.mark_synced_with_receipts(&confirmed, now()).map_err(Into::into)
 }
 
 /// What happened when the hub said the device is revoked.
@@ -314,6 +412,11 @@ pub fn run(vault: &Vault, opts: &RunOptions, stop: &AtomicBool, mut on_pass: imp
                 opts.poll
             }
             Err(SyncError::Revoked { wipe }) => return Err(SyncError::Revoked { wipe }),
+            // The hub answered; the unit has yet to publish its custodians.
+            Err(SyncError::NoUnitConfig { .. }) => {
+                backoff.reset();
+                opts.poll
+            }
             Err(e) if e.is_retryable() || matches!(e, SyncError::Untrusted(_)) => backoff.next(os_random()),
             Err(e) => return Err(e),
         };
