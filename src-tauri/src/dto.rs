@@ -420,4 +420,7 @@ pub struct SyncView {
     pub errors: Vec<RecordErrorView>,
     /// Why the last pass stopped, when it did.
     pub last_error: Option<String>,
+    /// Records are waiting but the unit has not published its configuration (the custodians
+    /// records are sealed to), so nothing can be sent yet.
+    pub waiting_for_unit: bool,
 }

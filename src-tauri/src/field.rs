@@ -661,6 +661,7 @@ impl Field {
             last_sync: s.last_sync,
             errors: s.errors.into_iter().map(|e| RecordErrorView { record_id: e.record_id, kind: e.kind, message: e.message, at: e.at }).collect(),
             last_error: u.last_error.clone(),
+            waiting_for_unit: s.waiting_for_unit,
         })
     }
 
@@ -691,6 +692,12 @@ impl Field {
                 let u = self.unlocked.take()?;
                 let _ = sync::device::carry_out_revocation(u.vault, wipe, Utc::now());
                 return Some(false);
+            }
+            // The hub answered, but the unit has not published its custodians yet: the status
+            // says so (`waiting_for_unit`), in the officer's words on the panel.
+            Err(sync::SyncError::NoUnitConfig { .. }) => {
+                u.last_error = None;
+                return Some(true);
             }
             Err(e) => {
                 u.online = !e.is_retryable();

@@ -475,6 +475,46 @@ fn sync_status_without_a_hub_keeps_records_queued() {
     assert_eq!(f.sync_pass(), None, "never while locked");
 }
 
+/// Enrolled, with records queued and no unit configuration in force: the status the sync panel
+/// reads says the records wait for the unit (nothing can be sealed without its custodians),
+/// through a pass that cannot reach the hub too; a configuration with custodians ends the wait.
+#[test]
+fn sync_status_says_records_wait_for_the_unit_until_it_publishes_its_custodians() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = field(dir.path());
+    f.setup(setup_args()).unwrap();
+    finalized_record(&mut f);
+    assert!(!f.sync_status().unwrap().waiting_for_unit, "not enrolled: nothing is expected from a unit");
+    f.lock();
+    // What `fieldscreen device enroll` leaves in the vault (a loopback hub that is not running).
+    let v = vault::Vault::unlock(dir.path(), SECRET, &vault::UnlockPolicy::default(), chrono::Utc::now()).unwrap();
+    let enrollment = vault::enrollment::Enrollment { hub_url: "http://127.0.0.1:9".into(), ca_pems: vec![], unit_key: None, enrolled_at: chrono::Utc::now().to_rfc3339() };
+    v.set_enrollment(&enrollment, chrono::Utc::now()).unwrap();
+    v.lock();
+    f.unlock(SECRET).unwrap();
+    let s = f.sync_status().unwrap();
+    assert!(s.enrolled && s.waiting_for_unit && s.pending == 1, "{s:?}");
+    assert_eq!(f.sync_pass(), Some(false), "the hub is not running");
+    assert!(f.sync_status().unwrap().waiting_for_unit);
+    f.lock();
+    let v = vault::Vault::unlock(dir.path(), SECRET, &vault::UnlockPolicy::default(), chrono::Utc::now()).unwrap();
+    let unit = vault::enrollment::UnitState { serial: 1, unit: "test unit".into(), recipients: vec![], library: "unit/1".into() };
+    v.set_unit_state(&unit, chrono::Utc::now()).unwrap();
+    v.lock();
+    f.unlock(SECRET).unwrap();
+    assert!(f.sync_status().unwrap().waiting_for_unit, "a configuration without custodians still seals nothing");
+    f.lock();
+    let v = vault::Vault::unlock(dir.path(), SECRET, &vault::UnlockPolicy::default(), chrono::Utc::now()).unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("age-keygen").arg("-o").arg(keys.path().join("id.txt")).output().expect("Debian's age-keygen");
+    let recipient = String::from_utf8_lossy(&out.stderr).split("Public key: ").nth(1).unwrap().trim().to_string();
+    v.set_unit_state(&vault::enrollment::UnitState { serial: 2, recipients: vec![recipient], ..unit }, chrono::Utc::now()).unwrap();
+    v.lock();
+    f.unlock(SECRET).unwrap();
+    let s = f.sync_status().unwrap();
+    assert!(!s.waiting_for_unit && s.pending == 1, "{s:?}");
+}
+
 #[test]
 fn a_unit_configuration_in_force_replaces_the_content_and_drafts_keep_their_version() {
     let dir = tempfile::tempdir().unwrap();

@@ -24,4 +24,9 @@ errors: Array<RecordErrorView>,
 /**
  * Why the last pass stopped, when it did.
  */
-last_error: string | null, };
+last_error: string | null, 
+/**
+ * Records are waiting but the unit has not published its configuration (the custodians
+ * records are sealed to), so nothing can be sent yet.
+ */
+waiting_for_unit: boolean, };

@@ -301,6 +301,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
     last_sync: null,
     errors: [],
     last_error: null,
+    waiting_for_unit: false,
     ...options.sync,
   };
   const files = new Map<string, { sha256: string; records: string[] }>();
