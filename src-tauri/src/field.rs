@@ -693,12 +693,6 @@ impl Field {
                 let _ = sync::device::carry_out_revocation(u.vault, wipe, Utc::now());
                 return Some(false);
             }
-            // The hub answered, but the unit has not published its custodians yet: the status
-            // says so (`waiting_for_unit`), in the officer's words on the panel.
-            Err(sync::SyncError::NoUnitConfig { .. }) => {
-                u.last_error = None;
-                return Some(true);
-            }
             Err(e) => {
                 u.online = !e.is_retryable();
                 u.last_error = Some(e.to_string());

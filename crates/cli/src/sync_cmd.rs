@@ -88,7 +88,6 @@ pub enum UnitCmd {
 fn sync_exit(e: SyncError) -> Exit {
     match e {
         SyncError::Unreachable(_) | SyncError::Cut(_) => Exit::new(4, format!("{e}; the records stay queued")),
-        SyncError::NoUnitConfig { .. } => Exit::new(5, format!("{e} until the unit publishes its configuration (`fieldscreen unit publish`)")),
         SyncError::Vault(v) => vault_exit(v),
         SyncError::Invalid(_) | SyncError::NotEnrolled => Exit::new(2, e.to_string()),
         other => Exit::new(1, other.to_string()),
@@ -119,7 +118,10 @@ pub fn run_device(root: &Path, cmd: DeviceSyncCmd) -> Result<u8, Exit> {
                 Ok(_) if watch => Ok(0),
                 Ok(r) => {
                     print_report(&r, json)?;
-                    Ok(if r.pending == 0 { 0 } else { 1 })
+                    match r.waiting_reason() {
+                        Some(why) => Err(Exit::new(5, format!("{why} until the unit publishes its configuration (`fieldscreen unit publish`)"))),
+                        None => Ok(if r.pending == 0 { 0 } else { 1 }),
+                    }
                 }
                 Err(SyncError::Revoked { wipe }) => {
                     let r = device::carry_out_revocation(v, wipe, Utc::now()).map_err(sync_exit)?;
@@ -128,12 +130,9 @@ pub fn run_device(root: &Path, cmd: DeviceSyncCmd) -> Result<u8, Exit> {
                     Err(Exit::new(3, format!("this device was revoked by the unit: {what}; {told}")))
                 }
                 Err(e) => {
-                    let counted = matches!(e, SyncError::NoUnitConfig { .. });
                     let pending = v.outbox().map(|o| o.len()).unwrap_or(0);
                     let mut x = sync_exit(e);
-                    if !counted {
-                        x.message = format!("{} ({pending} records queued)", x.message);
-                    }
+                    x.message = format!("{} ({pending} records queued)", x.message);
                     Err(x)
                 }
             }
@@ -150,6 +149,9 @@ fn watch_loop(v: &vault::Vault, json: bool) -> Result<(), SyncError> {
     device::run(v, &device::RunOptions::default(), &stop, |r| match r {
         Ok(r) => {
             let _ = print_report(r, json);
+            if let Some(why) = r.waiting_reason() {
+                eprintln!("{why}");
+            }
         }
         Err(e) => eprintln!("{e}"),
     })

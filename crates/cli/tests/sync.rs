@@ -179,9 +179,11 @@ fn enroll_publish_sync_pull_then_revoke_over_tls() {
     let lib = library();
     let ids = add_records(&data, &lib, 3);
     // No unit configuration yet: nothing can be sealed, and the device says why (exit 5).
-    let o = run(&["device", "sync", "--data-dir", d]);
+    let o = run(&["device", "sync", "--data-dir", d, "--json"]);
     assert_eq!(code(&o), 5, "no unit configuration yet: records wait: {}", text(&o));
-    let said = text(&o);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((report["waiting_for_unit"].as_bool(), report["pending"].as_u64()), (Some(true), Some(3)), "{report}");
+    let said = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(
         said.contains("nothing can be sealed") && said.contains("the unit has not published its configuration yet") && said.contains("3 records stay queued"),
         "{said}"

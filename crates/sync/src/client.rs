@@ -31,11 +31,6 @@ pub enum SyncError {
     /// The hub answered with an error (`limit`: its size limit in bytes, on a 413 that says).
     #[error("the hub refused ({status} {kind}): {message}")]
     Hub { status: u16, kind: String, message: String, limit: Option<u64> },
-    /// Records are queued but no unit configuration is in force, so the device knows no
-    /// custodians to seal them to: nothing can be sent until the unit publishes one (`note`: why
-    /// the one the hub holds was not applied, when it holds one).
-    #[error("nothing can be sealed: {}, so this device knows no custodians to seal records to; {queued} records stay queued", note.as_ref().map(|n| format!("the unit configuration was not applied ({n})")).unwrap_or_else(|| "the unit has not published its configuration yet".into()))]
-    NoUnitConfig { queued: usize, note: Option<String> },
     /// The unit revoked this device.
     #[error("this device was revoked by the unit")]
     Revoked { wipe: bool },
@@ -64,7 +59,6 @@ impl SyncError {
             SyncError::Hub { kind, .. } => kind,
             SyncError::Revoked { .. } => "revoked",
             SyncError::NotEnrolled => "not-enrolled",
-            SyncError::NoUnitConfig { .. } => "no-unit-config",
             SyncError::Vault(e) => e.kind(),
             SyncError::Invalid(_) => "invalid",
         }

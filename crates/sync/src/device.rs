@@ -53,6 +53,23 @@ pub struct Report {
     pub unit_serial: Option<u64>,
     /// Something about the unit configuration worth showing (refused, older, unpinned key).
     pub unit_note: Option<String>,
+    /// Records are queued but no unit configuration with custodians is in force, so nothing
+    /// could be sealed: they wait for the unit ([`Report::waiting_reason`] says it in words).
+    pub waiting_for_unit: bool,
+}
+
+impl Report {
+    /// Why nothing was sent, when records wait for the unit's configuration.
+    pub fn waiting_reason(&self) -> Option<String> {
+        if !self.waiting_for_unit {
+            return None;
+        }
+        let why = match &self.unit_note {
+            Some(n) => format!("the unit configuration was not applied ({n})"),
+            None => "the unit has not published its configuration yet".into(),
+        };
+        Some(format!("nothing can be sealed: {why}, so this device knows no custodians to seal records to; {} records stay queued", self.pending))
+    }
 }
 
 /// The status the app shows.
@@ -136,8 +153,8 @@ fn pull_unit(vault: &Vault, client: &HubClient, now: DateTime<Utc>) -> Result<Op
 /// One pass: the unit configuration, then the outbox in order. A record is marked synced only
 /// when the hub's receipt confirms exactly the bytes sent. Network trouble ends the pass with
 /// the records still queued. A hub whose certificate does not check is audited in the vault
-/// (`untrusted-hub`). Records queued while no unit configuration is in force end the pass with
-/// [`SyncError::NoUnitConfig`]: nothing can be sealed without the custodians.
+/// (`untrusted-hub`). Records queued while no unit configuration with custodians is in force
+/// stay queued, and the report says they wait for the unit (`waiting_for_unit`).
 pub fn sync_once(vault: &Vault, now: impl Fn() -> DateTime<Utc>) -> Result<Report, SyncError> {
     let client = client(vault)?;
     let result = pass(vault, &client, &now);
@@ -159,8 +176,11 @@ fn pass(vault: &Vault, client: &HubClient, now: &impl Fn() -> DateTime<Utc>) -> 
         return Ok(report);
     }
     let Some(unit) = unit.filter(|u| !u.recipients.is_empty()) else {
+        report.pending = outbox.len();
+        report.errors = vault.record_errors()?;
+        report.waiting_for_unit = true;
         vault.set_last_contact(now())?;
-        return Err(SyncError::NoUnitConfig { queued: outbox.len(), note: report.unit_note });
+        return Ok(report);
     };
     let device = vault.device_id().to_string();
     let mut ceiling = None;
@@ -216,13 +236,19 @@ fn too_large(id: &str, size: usize, limit: Option<u64>, which: &str, at: DateTim
     }
 }
 
-/// Whether an error says the request was too large for the hub: a 413 (with the limit when the
-/// hub states it), or the connection cut while the body was sent by a hub that answers right
-/// after (a hub closes on a body over its limit, often before its 413 can be read).
-fn too_large_for_hub(client: &HubClient, e: &SyncError) -> Option<Option<u64>> {
+/// Whether an error says the request was too large for the hub.
+enum TooLarge {
+    /// A 413, with the limit when the hub states it.
+    Said(Option<u64>),
+    /// The connection cut while the body was sent, by a hub that answers right after: a hub
+    /// closes on a body over its limit, often before its 413 can be read.
+    Cut,
+}
+
+fn too_large_for_hub(client: &HubClient, e: &SyncError) -> Option<TooLarge> {
     match e {
-        SyncError::Hub { status: 413, limit, .. } => Some(*limit),
-        SyncError::Cut(_) if client.probe().is_ok() => Some(None),
+        SyncError::Hub { status: 413, limit, .. } => Some(TooLarge::Said(*limit)),
+        SyncError::Cut(_) if client.probe().is_ok() => Some(TooLarge::Cut),
         _ => None,
     }
 }
@@ -235,8 +261,8 @@ fn push_size(items: &[PushItem]) -> usize {
 /// Pushes `items` in order. A push the hub finds too large is halved and each half pushed in
 /// turn, down to one record, which then goes alone as its raw envelope; a record too large
 /// even so gets a per-record error naming it and the limit, and the others go on. `ceiling` is
-/// the smallest request the hub refused in this pass: anything that large is split (or, for one
-/// record, refused) without being sent again.
+/// the smallest request the hub refused with a 413 in this pass: anything that large is split
+/// (or, for one record, refused) without being sent again.
 fn push_split(vault: &Vault, client: &HubClient, device: &str, items: &[PushItem], ceiling: &mut Option<usize>, report: &mut Report, now: &impl Fn() -> DateTime<Utc>) -> Result<(), SyncError> {
     if items.is_empty() {
         return Ok(());
@@ -249,10 +275,11 @@ fn push_split(vault: &Vault, client: &HubClient, device: &str, items: &[PushItem
         match client.push(vault, items.to_vec()) {
             Ok(resp) => return settle(vault, device, items, &resp.results, report, now),
             Err(e) => match too_large_for_hub(client, &e) {
-                Some(limit) => {
+                Some(TooLarge::Said(limit)) => {
                     *ceiling = Some(ceiling.map_or(size, |c| c.min(size)));
                     limit
                 }
+                Some(TooLarge::Cut) => None,
                 None => return Err(e),
             },
         }
@@ -269,18 +296,31 @@ fn push_split(vault: &Vault, client: &HubClient, device: &str, items: &[PushItem
     if ceiling.is_some_and(|c| envelope >= c) {
         return vault.set_record_error(&too_large(&item.id, envelope, refused, which, now())).map_err(Into::into);
     }
-    match client.put_record(vault, &item.id, bytes) {
-        Ok(r) => settle(vault, device, items, &[r], report, now),
-        Err(SyncError::Hub { status: 409, message, .. }) => {
-            vault.set_record_error(&RecordError { record_id: item.id.clone(), kind: "conflict".into(), message, at: now().to_rfc3339() }).map_err(Into::into)
-        }
-        Err(e) => match too_large_for_hub(client, &e) {
-            Some(limit) => {
-                *ceiling = Some(ceiling.map_or(envelope, |c| c.min(envelope)));
-                vault.set_record_error(&too_large(&item.id, envelope, limit.or(refused), which, now())).map_err(Into::into)
+    // A cut alone could be the network: a record is called too large on a 413, or on a second
+    // cut in a row while the hub answers in between.
+    let mut cut_before = false;
+    loop {
+        match client.put_record(vault, &item.id, bytes.clone()) {
+            Ok(r) => return settle(vault, device, items, &[r], report, now),
+            Err(SyncError::Hub { status: 409, message, .. }) => {
+                return vault.set_record_error(&RecordError { record_id: item.id.clone(), kind: "conflict".into(), message, at: now().to_rfc3339() }).map_err(Into::into);
             }
-            None => Err(e),
-        },
+            Err(e) => {
+                let limit = match too_large_for_hub(client, &e) {
+                    Some(TooLarge::Cut) if !cut_before => {
+                        cut_before = true;
+                        continue;
+                    }
+                    Some(TooLarge::Cut) => None,
+                    Some(TooLarge::Said(limit)) => {
+                        *ceiling = Some(ceiling.map_or(envelope, |c| c.min(envelope)));
+                        limit
+                    }
+                    None => return Err(e),
+                };
+                return vault.set_record_error(&too_large(&item.id, envelope, limit.or(refused), which, now())).map_err(Into::into);
+            }
+        }
     }
 }
 
@@ -412,11 +452,6 @@ pub fn run(vault: &Vault, opts: &RunOptions, stop: &AtomicBool, mut on_pass: imp
                 opts.poll
             }
             Err(SyncError::Revoked { wipe }) => return Err(SyncError::Revoked { wipe }),
-            // The hub answered; the unit has yet to publish its custodians.
-            Err(SyncError::NoUnitConfig { .. }) => {
-                backoff.reset();
-                opts.poll
-            }
             Err(e) if e.is_retryable() || matches!(e, SyncError::Untrusted(_)) => backoff.next(os_random()),
             Err(e) => return Err(e),
         };
