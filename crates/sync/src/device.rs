@@ -109,7 +109,7 @@ pub fn status(vault: &Vault, probe: bool) -> Result<Status, SyncError> {
         last_sync: vault.last_sync()?,
         errors: vault.record_errors()?,
         unit_serial: unit.as_ref().map(|u| u.serial),
-        waiting_for_unit: e.is_some() && pending > 0 && !unit.is_some_and(|u| !u.recipients.is_empty()),
+        waiting_for_unit: e.is_some() && pending > 0 && unit.is_none_or(|u| u.recipients.is_empty()),
     })
 }
 
