@@ -142,7 +142,7 @@ fn enrollment_codes_are_one_time_and_prove_the_key() {
         let req = |code: &str, signer: &sync::KeySigner| {
             let public_key = key.public_key();
             let proof = B64.encode(signer.sign(&wire::enroll_proof_input(code, &key.id, &public_key)).unwrap());
-            EnrollRequest { code: code.into(), device_id: key.id.clone(), officer_id: "4471".into(), public_key, proof }
+            EnrollRequest { code: code.into(), device_id: key.id.clone(), officer_id: None, public_key, proof }
         };
         let kind = |r: Result<wire::EnrollResponse, SyncError>| match r {
             Err(SyncError::Hub { status, kind, .. }) => (status, kind),
