@@ -101,7 +101,10 @@ async fn accept_loop(listener: TcpListener, acceptor: Option<TlsAcceptor>, app: 
     loop {
         while conns.try_join_next().is_some() {}
         let permit = match permits.clone().try_acquire_owned() {
-            Ok(p) => p,
+            Ok(p) => {
+                at_cap = false;
+                p
+            }
             Err(_) => {
                 if !at_cap {
                     tracing::warn!(
@@ -109,6 +112,7 @@ async fn accept_loop(listener: TcpListener, acceptor: Option<TlsAcceptor>, app: 
                         "connection limit reached: {} connections open; new connections wait until one closes",
                         limits.max_connections
                     );
+                    at_cap = true;
                 }
                 tokio::select! {
                     p = permits.clone().acquire_owned() => p.expect("the semaphore is never closed"),
@@ -116,7 +120,6 @@ async fn accept_loop(listener: TcpListener, acceptor: Option<TlsAcceptor>, app: 
                 }
             }
         };
-        at_cap = permits.available_permits() == 0;
         let accepted = tokio::select! {
             r = listener.accept() => r,
             _ = stop.wait_for(|v| *v) => break,

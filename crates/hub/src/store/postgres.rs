@@ -77,7 +77,7 @@ CREATE TRIGGER records_never_overwritten BEFORE UPDATE ON records
 ";
 
 fn be(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    StoreError::Backend(describe(&e))
 }
 
 fn get<T: FromSqlOwned>(r: &Row, i: usize) -> Result<T, StoreError> {

@@ -58,7 +58,7 @@ pub fn backends() -> Vec<Backend> {
 }
 
 /// A fresh schema per hub on the shared PostgreSQL database, so tests do not see each other.
-fn pg_schema_url(url: &str) -> String {
+pub fn pg_schema_url(url: &str) -> String {
     let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
@@ -117,9 +117,15 @@ impl TestHub {
     }
 
     pub fn start_with(b: &Backend, tls: bool) -> TestHub {
+        TestHub::start_cfg(b, tls, |_| {})
+    }
+
+    /// A hub whose configuration `change` adjusts first.
+    pub fn start_cfg(b: &Backend, tls: bool, change: impl FnOnce(&mut Config)) -> TestHub {
         let dir = tempfile::tempdir().unwrap();
         let unit = Arc::new(new_key("unit"));
-        let cfg = config(dir.path(), storage_url(b), Some(unit.public_key()), tls);
+        let mut cfg = config(dir.path(), storage_url(b), Some(unit.public_key()), tls);
+        change(&mut cfg);
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let running = rt.block_on(hub::serve::start(&cfg)).unwrap();
         let url = running.url(tls);
