@@ -56,7 +56,7 @@ done
 # A test CA and a server certificate it signs, made once; PostgreSQL reloads them (no restart).
 if [ ! -s "$TLS_DIR/ca.pem" ] || [ ! -s "$TLS_DIR/server.pem" ] || [ ! -s "$TLS_DIR/server.key" ]; then
     log "making a test CA and server certificate in $TLS_DIR"
-    as_root mkdir -p "$TLS_DIR"
+    as_root install -d -m 0755 -o postgres -g postgres "$TLS_DIR"
     tmp="$(mktemp -d)"
     openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 3650 \
         -subj "/CN=Fieldscreen test PostgreSQL CA" -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
@@ -71,7 +71,6 @@ if [ ! -s "$TLS_DIR/ca.pem" ] || [ ! -s "$TLS_DIR/server.pem" ] || [ ! -s "$TLS_
     as_root install -m 0600 -o postgres -g postgres "$tmp/server.key" "$TLS_DIR/server.key"
     as_root install -m 0644 -o postgres -g postgres "$tmp/server.pem" "$TLS_DIR/server.pem"
     as_root install -m 0644 -o postgres -g postgres "$tmp/ca.pem" "$TLS_DIR/ca.pem"
-    as_root chmod 0755 "$TLS_DIR"
     rm -rf "$tmp"
     RELOAD=1
 fi

@@ -7,6 +7,29 @@
 //! parameters, `ON CONFLICT`, `RETURNING`), reading rows into the hub's types, and the decisions
 //! (may this code enroll, what a pushed record gets back). The backends only run statements.
 
+/// Implements [`Cols`] for a backend's row type through its generic `get(row, i)`.
+macro_rules! cols_via {
+    ($row:ty, $get:path) => {
+        impl super::Cols for $row {
+            fn text(&self, i: usize) -> Result<String, StoreError> {
+                $get(self, i)
+            }
+            fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+                $get(self, i)
+            }
+            fn int(&self, i: usize) -> Result<i64, StoreError> {
+                $get(self, i)
+            }
+            fn flag(&self, i: usize) -> Result<bool, StoreError> {
+                $get(self, i)
+            }
+            fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
+                $get(self, i)
+            }
+        }
+    };
+}
+
 mod postgres;
 mod sqlite;
 
@@ -93,6 +116,60 @@ pub fn describe(url: &str) -> &'static str {
 
 /// Every table the hub keeps, in the order `docs/sync.md` lists them.
 pub const TABLES: [&str; 6] = ["devices", "enroll_codes", "records", "nonces", "unit_config", "enroll_attempts"];
+
+/// The tables, in either backend's words for an auto-numbered key and a byte string (SQLite
+/// reads `BOOLEAN` and `BIGINT` as integers). Each backend adds its trigger that refuses
+/// updates of stored records.
+pub(crate) fn tables(serial_key: &str, bytes: &str) -> String {
+    format!(
+        "
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY,
+    officer_id TEXT,
+    public_key TEXT NOT NULL,
+    enrolled_at TEXT NOT NULL,
+    revoked_at TEXT,
+    wipe BOOLEAN NOT NULL DEFAULT FALSE,
+    wipe_reported_at TEXT
+);
+CREATE TABLE IF NOT EXISTS enroll_codes (
+    code_hash TEXT PRIMARY KEY,
+    officer_id TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_by TEXT
+);
+CREATE TABLE IF NOT EXISTS records (
+    seq {serial_key},
+    record_id TEXT NOT NULL UNIQUE,
+    device_id TEXT NOT NULL REFERENCES devices(device_id),
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    envelope {bytes} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS nonces (
+    signer TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (signer, nonce)
+);
+CREATE TABLE IF NOT EXISTS unit_config (
+    serial BIGINT PRIMARY KEY,
+    document {bytes} NOT NULL,
+    signature TEXT NOT NULL,
+    published_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enroll_attempts (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    window_start TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+"
+    )
+}
 
 /// The statements both backends run. SQLite reads `$N` as numbered parameters.
 pub(crate) mod sql {

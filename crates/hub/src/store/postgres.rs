@@ -22,53 +22,13 @@ use tokio_postgres::{NoTls, Row};
 use super::{sql, Attempts, Cols, Device, EnrollRefusal, NewDevice, Nonce, StoreError, StoredUnit};
 use crate::config::PgOptions;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS devices (
-    device_id TEXT PRIMARY KEY,
-    officer_id TEXT,
-    public_key TEXT NOT NULL,
-    enrolled_at TEXT NOT NULL,
-    revoked_at TEXT,
-    wipe BOOLEAN NOT NULL DEFAULT FALSE,
-    wipe_reported_at TEXT
-);
-CREATE TABLE IF NOT EXISTS enroll_codes (
-    code_hash TEXT PRIMARY KEY,
-    officer_id TEXT,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    used_by TEXT
-);
+/// Hubs made before officer ids became optional: the columns lose NOT NULL (a no-op after).
+const MIGRATE: &str = "
 ALTER TABLE devices ALTER COLUMN officer_id DROP NOT NULL;
 ALTER TABLE enroll_codes ALTER COLUMN officer_id DROP NOT NULL;
-CREATE TABLE IF NOT EXISTS records (
-    seq BIGSERIAL PRIMARY KEY,
-    record_id TEXT NOT NULL UNIQUE,
-    device_id TEXT NOT NULL REFERENCES devices(device_id),
-    size BIGINT NOT NULL,
-    sha256 TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    envelope BYTEA NOT NULL
-);
-CREATE TABLE IF NOT EXISTS nonces (
-    signer TEXT NOT NULL,
-    nonce TEXT NOT NULL,
-    seen_at TEXT NOT NULL,
-    PRIMARY KEY (signer, nonce)
-);
-CREATE TABLE IF NOT EXISTS unit_config (
-    serial BIGINT PRIMARY KEY,
-    document BYTEA NOT NULL,
-    signature TEXT NOT NULL,
-    published_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS enroll_attempts (
-    scope TEXT NOT NULL,
-    key TEXT NOT NULL,
-    window_start TEXT NOT NULL,
-    attempts BIGINT NOT NULL,
-    PRIMARY KEY (scope, key)
-);
+";
+
+const TRIGGER: &str = "
 CREATE OR REPLACE FUNCTION fieldscreen_records_immutable() RETURNS trigger LANGUAGE plpgsql AS
     $$ BEGIN RAISE EXCEPTION 'stored records are never overwritten'; END $$;
 DROP TRIGGER IF EXISTS records_never_overwritten ON records;
@@ -84,23 +44,7 @@ fn get<T: FromSqlOwned>(r: &Row, i: usize) -> Result<T, StoreError> {
     r.try_get(i).map_err(be)
 }
 
-impl Cols for Row {
-    fn text(&self, i: usize) -> Result<String, StoreError> {
-        get(self, i)
-    }
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        get(self, i)
-    }
-    fn int(&self, i: usize) -> Result<i64, StoreError> {
-        get(self, i)
-    }
-    fn flag(&self, i: usize) -> Result<bool, StoreError> {
-        get(self, i)
-    }
-    fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
-        get(self, i)
-    }
-}
+cols_via!(Row, get);
 
 /// How the hub reaches PostgreSQL.
 #[derive(Debug, Clone, PartialEq)]
@@ -208,7 +152,7 @@ impl Postgres {
             .map_err(|e| StoreError::Backend(format!("the PostgreSQL pool: {e}")))?;
         let p = Postgres { pool, connect_timeout };
         // Two hubs starting at once on an empty database would race on CREATE: serialize them.
-        p.lease().await?.batch_execute(&format!("SELECT pg_advisory_lock(4171); {SCHEMA} SELECT pg_advisory_unlock(4171);")).await.map_err(be)?;
+        p.lease().await?.batch_execute(&format!("SELECT pg_advisory_lock(4171); {} {MIGRATE} {TRIGGER} SELECT pg_advisory_unlock(4171);", super::tables("BIGSERIAL PRIMARY KEY", "BYTEA"))).await.map_err(be)?;
         Ok(p)
     }
 

@@ -10,51 +10,7 @@ use sync::wire::{DeviceInfo, Incoming, ItemResult, RecordMeta};
 
 use super::{sql, Attempts, Cols, Device, EnrollRefusal, NewDevice, Nonce, StoreError, StoredUnit};
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS devices (
-    device_id TEXT PRIMARY KEY,
-    officer_id TEXT,
-    public_key TEXT NOT NULL,
-    enrolled_at TEXT NOT NULL,
-    revoked_at TEXT,
-    wipe INTEGER NOT NULL DEFAULT 0,
-    wipe_reported_at TEXT
-);
-CREATE TABLE IF NOT EXISTS enroll_codes (
-    code_hash TEXT PRIMARY KEY,
-    officer_id TEXT,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    used_by TEXT
-);
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    record_id TEXT NOT NULL UNIQUE,
-    device_id TEXT NOT NULL REFERENCES devices(device_id),
-    size INTEGER NOT NULL,
-    sha256 TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    envelope BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS nonces (
-    signer TEXT NOT NULL,
-    nonce TEXT NOT NULL,
-    seen_at TEXT NOT NULL,
-    PRIMARY KEY (signer, nonce)
-);
-CREATE TABLE IF NOT EXISTS unit_config (
-    serial INTEGER PRIMARY KEY,
-    document BLOB NOT NULL,
-    signature TEXT NOT NULL,
-    published_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS enroll_attempts (
-    scope TEXT NOT NULL,
-    key TEXT NOT NULL,
-    window_start TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    PRIMARY KEY (scope, key)
-);
+const TRIGGER: &str = "
 CREATE TRIGGER IF NOT EXISTS records_never_overwritten BEFORE UPDATE ON records
     BEGIN SELECT RAISE(ABORT, 'stored records are never overwritten'); END;
 ";
@@ -94,23 +50,7 @@ fn get<T: FromSql>(r: &rusqlite::Row, i: usize) -> Result<T, StoreError> {
     r.get(i).map_err(be)
 }
 
-impl Cols for rusqlite::Row<'_> {
-    fn text(&self, i: usize) -> Result<String, StoreError> {
-        get(self, i)
-    }
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        get(self, i)
-    }
-    fn int(&self, i: usize) -> Result<i64, StoreError> {
-        get(self, i)
-    }
-    fn flag(&self, i: usize) -> Result<bool, StoreError> {
-        get(self, i)
-    }
-    fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
-        get(self, i)
-    }
-}
+cols_via!(rusqlite::Row<'_>, get);
 
 /// Every row of a query, each read with `f`.
 fn all<T, P: Params>(c: &Connection, q: &str, p: P, f: impl Fn(&rusqlite::Row) -> Result<T, StoreError>) -> Result<Vec<T>, StoreError> {
@@ -155,7 +95,7 @@ impl Sqlite {
             tx.commit().map_err(be)?;
         }
         conn.pragma_update(None, "foreign_keys", "ON").map_err(be)?;
-        conn.execute_batch(SCHEMA).map_err(be)?;
+        conn.execute_batch(&format!("{}{TRIGGER}", super::tables("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"))).map_err(be)?;
         Ok(Sqlite { conn: Arc::new(Mutex::new(conn)) })
     }
 
