@@ -134,7 +134,7 @@ fn many_devices(name: &str, storage: &str, devices: usize, per: usize) {
     let client = h.client();
     let mut rng = [0u8; 4096];
     let sims: Vec<(KeySigner, Vec<wire::PushItem>)> = (0..devices)
-        .map(|i| {
+        .map(|_| {
             let k = key(&uuid::Uuid::now_v7().to_string());
             let code = h.code();
             let public_key = k.public_key();
