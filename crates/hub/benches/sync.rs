@@ -134,12 +134,12 @@ fn many_devices(name: &str, storage: &str, devices: usize, per: usize) {
     let client = h.client();
     let mut rng = [0u8; 4096];
     let sims: Vec<(KeySigner, Vec<wire::PushItem>)> = (0..devices)
-        .map(|i| {
+        .map(|_| {
             let k = key(&uuid::Uuid::now_v7().to_string());
             let code = h.code();
             let public_key = k.public_key();
             let proof = B64.encode(k.sign(&wire::enroll_proof_input(&code, &k.id, &public_key)).expect("sign"));
-            client.enroll(&EnrollRequest { code, device_id: k.id.clone(), officer_id: format!("o{i}"), public_key, proof }).expect("enroll");
+            client.enroll(&EnrollRequest { code, device_id: k.id.clone(), officer_id: None, public_key, proof }).expect("enroll");
             let items = (0..per)
                 .map(|_| {
                     SystemRandom::new().fill(&mut rng).expect("random");

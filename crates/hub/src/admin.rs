@@ -17,10 +17,13 @@ pub fn code_hash(code: &str) -> String {
     sync::wire::sha256_hex(normalize_code(code).as_bytes())
 }
 
-/// A fresh one-time code (100 random bits, as XXXXX-XXXXX-XXXXX-XXXXX), stored only hashed.
-pub async fn new_code(store: &Store, officer: &str, ttl_hours: i64, now: chrono::DateTime<chrono::Utc>) -> Result<String, StoreError> {
-    if officer.trim().is_empty() || officer.len() > 64 {
-        return Err(StoreError::Refused("an officer id of 1 to 64 characters is required".into()));
+/// A fresh one-time code (100 random bits, as XXXXX-XXXXX-XXXXX-XXXXX), stored only hashed,
+/// with the officer id it is for when one is given (a hub that keeps officer ids); `None` (or
+/// a hub that keeps none) stores no officer id.
+pub async fn new_code<'a>(store: &Store, officer: impl Into<Option<&'a str>>, ttl_hours: i64, now: chrono::DateTime<chrono::Utc>) -> Result<String, StoreError> {
+    let officer = officer.into();
+    if officer.is_some_and(|o| o.trim().is_empty() || o.len() > 64 || o.chars().any(char::is_control)) {
+        return Err(StoreError::Refused("an officer id is 1 to 64 printable characters".into()));
     }
     let mut bytes = [0u8; 20];
     SystemRandom::new().fill(&mut bytes).map_err(|_| StoreError::Backend("the system random source failed".into()))?;

@@ -1,13 +1,17 @@
 //! The HTTP API. Every route after enrollment checks a signed request (see `sync::wire`);
 //! every refusal is a 4xx with `{kind, message}` and writes nothing.
 
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -17,12 +21,16 @@ use base64::Engine;
 use serde::Deserialize;
 use sync::wire::{self, DeviceStatus, EnrollRequest, EnrollResponse, ErrorBody, Incoming, ItemStatus, PushRequest, PushResponse, SignedUnit, WipeReport};
 
+use crate::config::EnrollLimits;
 use crate::store::{Device, EnrollRefusal, NewDevice, Nonce, Store, StoreError, StoredUnit};
 use crate::{admin, stamp};
 
 pub struct Hub {
     pub store: Store,
     pub unit_key: Option<String>,
+    /// Whether the registry keeps the officer id the hub admin gave with the code.
+    pub keep_officer_id: bool,
+    pub enroll_limits: EnrollLimits,
 }
 
 type Shared = Arc<Hub>;
@@ -31,11 +39,13 @@ type Shared = Arc<Hub>;
 pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    /// Seconds for `Retry-After`.
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, kind: &str, message: impl Into<String>) -> ApiError {
-        ApiError { status, body: ErrorBody { kind: kind.into(), message: message.into(), wipe: None } }
+        ApiError { status, body: ErrorBody { kind: kind.into(), message: message.into(), wipe: None }, retry_after: None }
     }
     fn bad(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid", message)
@@ -57,7 +67,15 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut r = (self.status, Json(self.body)).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s.max(1)));
+        }
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body is not read: the connection cannot carry another request.
+            r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        r
     }
 }
 
@@ -143,6 +161,13 @@ async fn authenticate(hub: &Hub, method: &Method, uri: &Uri, headers: &HeaderMap
 
 fn body(b: std::result::Result<Bytes, BytesRejection>) -> Result<Bytes> {
     b.map_err(|r| {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&r);
+        while let Some(c) = cause {
+            if let Some(t) = c.downcast_ref::<BodyTimedOut>() {
+                return ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", t.to_string());
+            }
+            cause = c.source();
+        }
         let status = r.status();
         let kind = if status == StatusCode::PAYLOAD_TOO_LARGE { "too-large" } else { "invalid" };
         ApiError::new(status, kind, format!("the request body could not be read: {}", r.body_text()))
@@ -157,20 +182,42 @@ async fn health(State(hub): State<Shared>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "storage": hub.store.kind(), "protocol": wire::PROTOCOL }))
 }
 
-async fn enroll(State(hub): State<Shared>, b: std::result::Result<Bytes, BytesRejection>) -> Result<(StatusCode, Json<EnrollResponse>)> {
+/// Counts one enrollment attempt against `scope`/`key`; over the limit, a 429 that says when to
+/// try again. Logged without the key when it is a code.
+async fn count_attempt(hub: &Hub, scope: &str, key: &str, limit: i64, peer: &SocketAddr) -> Result<()> {
+    let w = hub.enroll_limits.window_secs;
+    let now = chrono::Utc::now();
+    let (attempts, since) = hub.store.enroll_attempt(scope, key, &stamp(now), &stamp(now - chrono::Duration::seconds(w))).await?;
+    if attempts <= limit {
+        return Ok(());
+    }
+    let until = chrono::DateTime::parse_from_rfc3339(&since).map(|t| t.with_timezone(&chrono::Utc)).unwrap_or(now) + chrono::Duration::seconds(w);
+    let retry = (until - now).num_seconds() + 1;
+    tracing::warn!(scope, source = %peer.ip(), attempts, limit, retry_after_secs = retry, "enrollment refused: too many attempts");
+    let what = if scope == "source" { "from this address" } else { "with this code" };
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        format!("too many enrollment attempts {what} ({attempts} in {w} s, at most {limit}); try again in {retry} s"),
+    );
+    e.retry_after = Some(retry);
+    Err(e)
+}
+
+async fn enroll(State(hub): State<Shared>, ConnectInfo(peer): ConnectInfo<SocketAddr>, b: std::result::Result<Bytes, BytesRejection>) -> Result<(StatusCode, Json<EnrollResponse>)> {
+    count_attempt(&hub, "source", &peer.ip().to_string(), hub.enroll_limits.per_source, &peer).await?;
     let b = body(b)?;
     let req: EnrollRequest = serde_json::from_slice(&b).map_err(|e| ApiError::bad(format!("the enrollment request is not valid: {e}")))?;
+    let code_hash = admin::code_hash(&req.code);
+    count_attempt(&hub, "code", &code_hash, hub.enroll_limits.per_code, &peer).await?;
     wire::check_id("device id", &req.device_id).map_err(|e| ApiError::bad(e.to_string()))?;
-    if req.officer_id.trim().is_empty() || req.officer_id.len() > 64 {
-        return Err(ApiError::bad("an officer id of 1 to 64 characters is required"));
-    }
     wire::public_key(&req.public_key).map_err(|e| ApiError::bad(e.to_string()))?;
     wire::verify(&req.public_key, &wire::enroll_proof_input(&req.code, &req.device_id, &req.public_key), &req.proof)
         .map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, "bad-signature", "the proof does not verify with the key being enrolled"))?;
-    let d = NewDevice { code_hash: &admin::code_hash(&req.code), device_id: &req.device_id, officer_id: &req.officer_id, public_key: &req.public_key };
+    let d = NewDevice { code_hash: &code_hash, device_id: &req.device_id, public_key: &req.public_key, keep_officer_id: hub.keep_officer_id };
     match hub.store.enroll(&d, &now()).await? {
         Ok(()) => {
-            tracing::info!(device = %req.device_id, officer = %req.officer_id, "device enrolled");
+            tracing::info!(device = %req.device_id, "device enrolled");
             Ok((StatusCode::CREATED, Json(EnrollResponse { device_id: req.device_id, unit_key: hub.unit_key.clone() })))
         }
         Err(r) => Err(match r {
@@ -335,7 +382,44 @@ async fn log(req: Request, next: Next) -> Response {
     res
 }
 
-pub fn router(hub: Shared, max_body: usize) -> Router {
+/// A request body that must arrive whole before its deadline.
+struct Deadline {
+    inner: axum::body::Body,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    limit: Duration,
+}
+
+/// The error a [`Deadline`] body ends with.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive within {} ms (body_timeout_ms)", .0.as_millis())]
+struct BodyTimedOut(Duration);
+
+impl http_body::Body for Deadline {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<std::result::Result<http_body::Frame<Bytes>, axum::Error>>> {
+        if self.sleep.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(axum::Error::new(BodyTimedOut(self.limit)))));
+        }
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+async fn body_deadline(limit: Duration, req: Request, next: Next) -> Response {
+    let req = req.map(|inner| axum::body::Body::new(Deadline { inner, sleep: Box::pin(tokio::time::sleep(limit)), limit }));
+    next.run(req).await
+}
+
+pub fn router(hub: Shared, max_body: usize, body_timeout: Duration) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/v1/enroll", post(enroll))
@@ -347,6 +431,7 @@ pub fn router(hub: Shared, max_body: usize) -> Router {
         .route("/v1/wipe-report", post(wipe_report))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn(move |req: Request, next: Next| body_deadline(body_timeout, req, next)))
         .layer(middleware::from_fn(log))
         .with_state(hub)
 }

@@ -26,6 +26,19 @@ pub struct Config {
     /// How long an enrollment code stays valid.
     #[serde(default = "default_code_hours")]
     pub code_ttl_hours: i64,
+    /// Keep the officer id given to `fieldscreen-hub enroll --officer` in the device registry.
+    /// Off by default: the codes and the registry then hold no officer id at all.
+    #[serde(default)]
+    pub keep_officer_id: bool,
+    /// Timeouts and the connection cap of the listener.
+    #[serde(default)]
+    pub limits: Limits,
+    /// How many enrollment attempts a source address and a code get.
+    #[serde(default)]
+    pub enroll_limits: EnrollLimits,
+    /// How the hub talks to PostgreSQL (ignored for SQLite).
+    #[serde(default)]
+    pub postgres: PgOptions,
     /// Without `[tls]` the hub speaks plain HTTP, and only on a loopback address (tests).
     #[serde(default)]
     pub tls: Option<Tls>,
@@ -41,6 +54,80 @@ pub struct Tls {
     pub key: PathBuf,
     /// The CA that devices pin (`fieldscreen device enroll --ca`).
     pub ca: PathBuf,
+}
+
+/// The listener's timeouts (milliseconds) and connection cap. Every connection, TLS or plain
+/// HTTP on loopback, gets them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// The TLS handshake must finish within this after the connection is accepted.
+    pub handshake_timeout_ms: u64,
+    /// A request's headers must arrive whole within this, counted from when the hub starts
+    /// waiting for them (the connection opened or the previous answer went out).
+    pub header_timeout_ms: u64,
+    /// A request body must arrive whole within this after its headers (`408 timeout`).
+    pub body_timeout_ms: u64,
+    /// A connection with no request in flight is closed after this.
+    pub idle_timeout_ms: u64,
+    /// At most this many connections at once; further ones wait in the kernel's queue until one
+    /// closes (logged once each time the cap is reached).
+    pub max_connections: usize,
+    /// On shutdown, connections get this long to finish the request in flight.
+    pub drain_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            handshake_timeout_ms: 10_000,
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 60_000,
+            idle_timeout_ms: 60_000,
+            max_connections: 512,
+            drain_timeout_ms: 10_000,
+        }
+    }
+}
+
+/// Enrollment attempts counted in a fixed window, kept in the storage (so replicas behind one
+/// address share them): every `POST /v1/enroll` counts against its source address, and every
+/// one that names a code counts against that code. Over the limit: `429` with `Retry-After`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnrollLimits {
+    pub per_source: i64,
+    pub per_code: i64,
+    pub window_secs: i64,
+}
+
+impl Default for EnrollLimits {
+    fn default() -> EnrollLimits {
+        EnrollLimits { per_source: 30, per_code: 5, window_secs: 900 }
+    }
+}
+
+/// PostgreSQL connections: TLS verified against `ca` (required unless the server is on this
+/// machine), a pool, and timeouts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PgOptions {
+    /// The CA certificate (PEM) that signed the PostgreSQL server's certificate. With it every
+    /// connection is TLS, the certificate chain and the host name are checked; without it only
+    /// a Unix socket or a loopback host is accepted.
+    pub ca: Option<PathBuf>,
+    /// Connections in the pool; a request takes any free one.
+    pub pool_size: usize,
+    /// Connecting (TCP, TLS and login) must finish within this.
+    pub connect_timeout_ms: u64,
+    /// PostgreSQL cancels a statement that runs longer (`statement_timeout`), lock waits included.
+    pub statement_timeout_ms: u64,
+}
+
+impl Default for PgOptions {
+    fn default() -> PgOptions {
+        PgOptions { ca: None, pool_size: 8, connect_timeout_ms: 5_000, statement_timeout_ms: 30_000 }
+    }
 }
 
 fn default_max_body() -> usize {
@@ -68,6 +155,27 @@ impl Config {
         }
         if self.max_body < 1024 {
             anyhow::bail!("max_body must be at least 1024 bytes");
+        }
+        let l = &self.limits;
+        for (name, v) in [
+            ("handshake_timeout_ms", l.handshake_timeout_ms),
+            ("header_timeout_ms", l.header_timeout_ms),
+            ("body_timeout_ms", l.body_timeout_ms),
+            ("idle_timeout_ms", l.idle_timeout_ms),
+            ("drain_timeout_ms", l.drain_timeout_ms),
+            ("connect_timeout_ms", self.postgres.connect_timeout_ms),
+            ("statement_timeout_ms", self.postgres.statement_timeout_ms),
+        ] {
+            if v == 0 {
+                anyhow::bail!("{name} must be above 0 (milliseconds)");
+            }
+        }
+        if l.max_connections == 0 || self.postgres.pool_size == 0 {
+            anyhow::bail!("limits.max_connections and postgres.pool_size must be at least 1");
+        }
+        let e = &self.enroll_limits;
+        if e.per_source < 1 || e.per_code < 1 || e.window_secs < 1 {
+            anyhow::bail!("enroll_limits: per_source, per_code and window_secs must be at least 1");
         }
         Ok(())
     }
@@ -108,12 +216,16 @@ pub fn init(dir: &Path, unit_key: Option<&str>, names: &[String], listen: Option
         unit_key: unit_key.map(str::to_string),
         max_body: default_max_body(),
         code_ttl_hours: default_code_hours(),
+        keep_officer_id: false,
+        limits: Limits::default(),
+        enroll_limits: EnrollLimits::default(),
+        postgres: PgOptions::default(),
         tls: Some(Tls { cert: "tls/hub.pem".into(), key: "tls/hub.key".into(), ca: "tls/ca.pem".into() }),
         base: dir.to_path_buf(),
     };
     cfg.check()?;
     let text = format!(
-        "# Fieldscreen hub. Devices pin tls/ca.pem (fieldscreen device enroll --ca).\n# storage: sqlite:PATH or postgres://user:password@host/db\n{}",
+        "# Fieldscreen hub. Devices pin tls/ca.pem (fieldscreen device enroll --ca).\n# storage: sqlite:PATH or postgres://user:password@host/db ([postgres] ca = the CA of its\n# server certificate, required unless PostgreSQL is on this machine). docs/sync.md explains\n# every setting.\n{}",
         toml::to_string_pretty(&cfg)?
     );
     std::fs::write(&path, text)?;

@@ -42,8 +42,10 @@ enum Cmd {
     Enroll {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
+        /// The officer the device is for; only on a hub that keeps officer ids
+        /// (`keep_officer_id = true`), where it is required.
         #[arg(long, value_name = "ID")]
-        officer: String,
+        officer: Option<String>,
     },
     /// Revoke a device: it gets 403 from now on and, on its next contact, crypto-wipes.
     Revoke {
@@ -55,7 +57,7 @@ enum Cmd {
         #[arg(long)]
         keep_data: bool,
     },
-    /// Devices and their record counts.
+    /// Devices and their record counts, and enrollment attempts in the current window.
     Status {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
@@ -95,7 +97,10 @@ fn input(e: anyhow::Error) -> Failed {
 
 async fn open(config: &Path) -> Result<(Config, Store), Failed> {
     let cfg = Config::read(config).map_err(input)?;
-    let store = Store::open(&cfg.storage, &cfg.base).await.map_err(|e| (1, e.into()))?;
+    let store = Store::open(&cfg.storage, &cfg.base, &cfg.postgres).await.map_err(|e| match e {
+        hub::store::StoreError::Refused(m) => input(anyhow::anyhow!(m)),
+        other => (1, other.into()),
+    })?;
     Ok((cfg, store))
 }
 
@@ -118,13 +123,25 @@ async fn run(cmd: Cmd) -> Result<(), Failed> {
             Ok(())
         }
         Cmd::Enroll { config, officer } => {
+            let cfg = Config::read(&config).map_err(input)?;
+            match (&officer, cfg.keep_officer_id) {
+                (Some(_), false) => {
+                    return Err(input(anyhow::anyhow!(
+                        "this hub keeps no officer ids (keep_officer_id = false in {}): leave out --officer, or set keep_officer_id = true to record which officer holds each device",
+                        config.display()
+                    )))
+                }
+                (None, true) => return Err(input(anyhow::anyhow!("this hub keeps officer ids (keep_officer_id = true): --officer ID is required"))),
+                _ => {}
+            }
             let (cfg, store) = open(&config).await?;
-            let code = hub::admin::new_code(&store, &officer, cfg.code_ttl_hours, chrono::Utc::now()).await.map_err(|e| match e {
+            let code = hub::admin::new_code(&store, officer.as_deref(), cfg.code_ttl_hours, chrono::Utc::now()).await.map_err(|e| match e {
                 hub::store::StoreError::Refused(m) => input(anyhow::anyhow!(m)),
                 other => (1, other.into()),
             })?;
             println!("{code}");
-            eprintln!("one-time code for officer {officer}, valid {} hours; the device also needs the hub's CA certificate", cfg.code_ttl_hours);
+            let whom = officer.map(|o| format!(" for officer {o}")).unwrap_or_default();
+            eprintln!("one-time code{whom}, valid {} hours; the device also needs the hub's CA certificate", cfg.code_ttl_hours);
             Ok(())
         }
         Cmd::Revoke { config, device, keep_data } => {
@@ -136,11 +153,30 @@ async fn run(cmd: Cmd) -> Result<(), Failed> {
             Ok(())
         }
         Cmd::Status { config, json } => {
-            let (_, store) = open(&config).await?;
+            let (cfg, store) = open(&config).await?;
             let devices = store.devices().await.map_err(|e| (1, e.into()))?;
+            let lim = &cfg.enroll_limits;
+            let since = hub::stamp(chrono::Utc::now() - chrono::Duration::seconds(lim.window_secs));
+            let attempts = store.enroll_attempts(&since).await.map_err(|e| (1, e.into()))?;
+            let limit_of = |a: &hub::store::Attempts| if a.scope == "source" { lim.per_source } else { lim.per_code };
+            let sources: Vec<_> = attempts
+                .iter()
+                .filter(|a| a.scope == "source")
+                .map(|a| serde_json::json!({ "source": a.key, "attempts": a.attempts, "since": a.window_start, "limited": a.attempts > lim.per_source }))
+                .collect();
+            let codes: Vec<_> = attempts.iter().filter(|a| a.scope == "code").collect();
+            let enrollment = serde_json::json!({
+                "window_secs": lim.window_secs,
+                "per_source": lim.per_source,
+                "per_code": lim.per_code,
+                "sources": sources,
+                "codes_tried": codes.len(),
+                "codes_limited": codes.iter().filter(|a| a.attempts > lim.per_code).count(),
+                "refused": attempts.iter().map(|a| (a.attempts - limit_of(a)).max(0)).sum::<i64>(),
+            });
             if json {
                 let total: i64 = devices.iter().map(|d| d.records).sum();
-                let out = serde_json::json!({ "storage": store.kind(), "records": total, "devices": devices });
+                let out = serde_json::json!({ "storage": store.kind(), "records": total, "devices": devices, "enrollment": enrollment });
                 println!("{}", serde_json::to_string_pretty(&out).map_err(|e| (1, e.into()))?);
             } else {
                 for d in &devices {
@@ -149,7 +185,12 @@ async fn run(cmd: Cmd) -> Result<(), Failed> {
                         (Some(_), Some(w)) => format!("revoked, wipe reported {w}"),
                         (Some(r), None) => format!("revoked {r}"),
                     };
-                    println!("{}  officer {}  {} records  {} bytes  {state}", d.device_id, d.officer_id, d.records, d.bytes);
+                    let officer = d.officer_id.as_deref().map(|o| format!("officer {o}  ")).unwrap_or_default();
+                    println!("{}  {officer}{} records  {} bytes  {state}", d.device_id, d.records, d.bytes);
+                }
+                for a in attempts.iter().filter(|a| a.attempts > limit_of(a)) {
+                    let what = a.key.as_deref().map(|k| format!("source {k}")).unwrap_or_else(|| "a code".into());
+                    println!("enrollment limited: {what}, {} attempts since {} (at most {})", a.attempts, a.window_start, limit_of(a));
                 }
             }
             Ok(())

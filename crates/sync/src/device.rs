@@ -26,7 +26,7 @@ pub fn enroll(vault: &Vault, hub_url: &str, code: &str, ca_pems: Vec<String>, un
     let client = HubClient::new(hub_url, &ca_pems)?;
     let public_key = vault.device_public_key()?;
     let proof = B64.encode(vault.sign(&wire::enroll_proof_input(code, vault.device_id(), &public_key))?);
-    let req = EnrollRequest { code: code.to_string(), device_id: vault.device_id().into(), officer_id: vault.officer_id().into(), public_key, proof };
+    let req = EnrollRequest { code: code.to_string(), device_id: vault.device_id().into(), officer_id: None, public_key, proof };
     let resp = client.enroll(&req)?;
     let pinned = match (unit_key, &resp.unit_key) {
         (Some(given), Some(hub)) if given.trim() != hub => {

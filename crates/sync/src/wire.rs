@@ -96,7 +96,10 @@ fn truncate(s: &str) -> String {
 pub struct EnrollRequest {
     pub code: String,
     pub device_id: String,
-    pub officer_id: String,
+    /// Not needed by the hub, which keeps (only if so configured) the officer id its admin gave
+    /// with the code; accepted from older devices and dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub officer_id: Option<String>,
     /// The device's Ed25519 public key (base64).
     pub public_key: String,
     /// Signature by that key over [`enroll_proof_input`].
@@ -262,7 +265,9 @@ pub struct RecordList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceInfo {
     pub device_id: String,
-    pub officer_id: String,
+    /// Only on a hub that keeps officer ids (`keep_officer_id`).
+    #[serde(default)]
+    pub officer_id: Option<String>,
     pub public_key: String,
     pub enrolled_at: String,
     pub revoked_at: Option<String>,

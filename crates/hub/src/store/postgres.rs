@@ -1,55 +1,34 @@
-//! PostgreSQL through `tokio-postgres`: a small fixed set of connections, each used by one
-//! request at a time; a broken one is replaced on its next use. Commits are durable when
-//! PostgreSQL acknowledges them (its default `synchronous_commit = on`).
+//! PostgreSQL through `tokio-postgres` and a `deadpool` pool: a request takes any free
+//! connection (a broken one is dropped and replaced), connecting is bounded by
+//! `connect_timeout_ms` and every statement by PostgreSQL's `statement_timeout`. Connections
+//! are TLS (rustls) verified against the configured CA; plaintext only to a Unix socket or a
+//! loopback address. Commits are durable when PostgreSQL acknowledges them (its default
+//! `synchronous_commit = on`).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
 
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
 use sync::wire::{DeviceInfo, Incoming, ItemResult, RecordMeta};
-use tokio::sync::{Mutex, MutexGuard};
-use tokio_postgres::{Client, NoTls, Row};
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::types::{FromSqlOwned, ToSql};
+use tokio_postgres::{NoTls, Row};
 
-use super::{item_result, Device, EnrollRefusal, NewDevice, Nonce, StoreError, StoredUnit};
+use super::{sql, Attempts, Cols, Device, EnrollRefusal, NewDevice, Nonce, StoreError, StoredUnit};
+use crate::config::PgOptions;
 
-const POOL: usize = 8;
+/// Hubs made before officer ids became optional: the columns lose NOT NULL (a no-op after).
+const MIGRATE: &str = "
+ALTER TABLE devices ALTER COLUMN officer_id DROP NOT NULL;
+ALTER TABLE enroll_codes ALTER COLUMN officer_id DROP NOT NULL;
+";
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS devices (
-    device_id TEXT PRIMARY KEY,
-    officer_id TEXT NOT NULL,
-    public_key TEXT NOT NULL,
-    enrolled_at TEXT NOT NULL,
-    revoked_at TEXT,
-    wipe BOOLEAN NOT NULL DEFAULT FALSE,
-    wipe_reported_at TEXT
-);
-CREATE TABLE IF NOT EXISTS enroll_codes (
-    code_hash TEXT PRIMARY KEY,
-    officer_id TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    used_by TEXT
-);
-CREATE TABLE IF NOT EXISTS records (
-    seq BIGSERIAL PRIMARY KEY,
-    record_id TEXT NOT NULL UNIQUE,
-    device_id TEXT NOT NULL REFERENCES devices(device_id),
-    size BIGINT NOT NULL,
-    sha256 TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    envelope BYTEA NOT NULL
-);
-CREATE TABLE IF NOT EXISTS nonces (
-    signer TEXT NOT NULL,
-    nonce TEXT NOT NULL,
-    seen_at TEXT NOT NULL,
-    PRIMARY KEY (signer, nonce)
-);
-CREATE TABLE IF NOT EXISTS unit_config (
-    serial BIGINT PRIMARY KEY,
-    document BYTEA NOT NULL,
-    signature TEXT NOT NULL,
-    published_at TEXT NOT NULL
-);
+const TRIGGER: &str = "
 CREATE OR REPLACE FUNCTION fieldscreen_records_immutable() RETURNS trigger LANGUAGE plpgsql AS
     $$ BEGIN RAISE EXCEPTION 'stored records are never overwritten'; END $$;
 DROP TRIGGER IF EXISTS records_never_overwritten ON records;
@@ -58,179 +37,221 @@ CREATE TRIGGER records_never_overwritten BEFORE UPDATE ON records
 ";
 
 fn be(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    StoreError::Backend(describe(&e))
+}
+
+fn get<T: FromSqlOwned>(r: &Row, i: usize) -> Result<T, StoreError> {
+    r.try_get(i).map_err(be)
+}
+
+cols_via!(Row, get);
+
+/// How the hub reaches PostgreSQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PgTransport {
+    /// TLS, the server's certificate checked against this CA and the host name.
+    Tls(PathBuf),
+    /// Plaintext, allowed only because every host is a Unix socket or a loopback address.
+    Local,
+}
+
+fn is_local(h: &Host) -> bool {
+    match h {
+        Host::Unix(_) => true,
+        Host::Tcp(name) => name.eq_ignore_ascii_case("localhost") || name.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+    }
+}
+
+fn host_name(h: &Host) -> String {
+    match h {
+        Host::Unix(p) => p.display().to_string(),
+        Host::Tcp(n) => n.clone(),
+    }
+}
+
+/// Decides TLS or plaintext for a storage URL: with a CA, TLS always (a URL asking for
+/// `sslmode=disable` is refused); without one, plaintext only when every host (and `hostaddr`)
+/// is on this machine. Errors name the host, never the password.
+pub fn pg_transport(url: &str, ca: Option<&Path>) -> Result<PgTransport, StoreError> {
+    let cfg = tokio_postgres::Config::from_str(url).map_err(|e| StoreError::Refused(format!("storage: the PostgreSQL URL is not valid: {e}")))?;
+    let remote: Vec<String> = cfg
+        .get_hosts()
+        .iter()
+        .filter(|h| !is_local(h))
+        .map(host_name)
+        .chain(cfg.get_hostaddrs().iter().filter(|a| !a.is_loopback()).map(|a| a.to_string()))
+        .collect();
+    match ca {
+        Some(ca) if cfg.get_ssl_mode() == SslMode::Disable => Err(StoreError::Refused(format!(
+            "storage: the URL says sslmode=disable but [postgres] ca = {} asks for TLS; remove one of them",
+            ca.display()
+        ))),
+        Some(ca) => Ok(PgTransport::Tls(ca.to_path_buf())),
+        None if !remote.is_empty() => Err(StoreError::Refused(format!(
+            "storage: PostgreSQL at {} is not on this machine, and the hub sends device keys, code hashes and ciphertext to it only over verified TLS: set `ca` under [postgres] in hub.toml to the CA certificate that signed the server's certificate",
+            remote.join(", ")
+        ))),
+        None if cfg.get_ssl_mode() == SslMode::Require => Err(StoreError::Refused(
+            "storage: the URL says sslmode=require, which needs the server's CA to check it against: set `ca` under [postgres] in hub.toml".into(),
+        )),
+        None => Ok(PgTransport::Local),
+    }
+}
+
+fn tls_connector(ca: &Path) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+    let refused = |m: String| StoreError::Refused(format!("storage: [postgres] ca {}: {m}", ca.display()));
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(ca).map_err(|e| refused(e.to_string()))? {
+        roots.add(c.map_err(|e| refused(e.to_string()))?).map_err(|e| refused(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(refused("holds no certificate".into()));
+    }
+    let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| refused(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(cfg))
 }
 
 pub struct Postgres {
-    url: String,
-    clients: Vec<Mutex<Option<Client>>>,
-    next: AtomicUsize,
-}
-
-async fn connect(url: &str) -> Result<Client, StoreError> {
-    let (client, conn) = tokio_postgres::connect(url, NoTls).await.map_err(|e| StoreError::Backend(format!("cannot reach PostgreSQL: {e}")))?;
-    tokio::spawn(async move {
-        if let Err(e) = conn.await {
-            tracing::warn!(error = %e, "postgresql connection ended");
-        }
-    });
-    Ok(client)
-}
-
-struct Lease<'a>(MutexGuard<'a, Option<Client>>);
-
-impl Lease<'_> {
-    fn client(&mut self) -> &mut Client {
-        self.0.as_mut().expect("a lease always holds a connected client")
-    }
+    pool: Pool,
+    connect_timeout: Duration,
 }
 
 impl Postgres {
-    pub async fn connect(url: &str) -> Result<Postgres, StoreError> {
-        let first = connect(url).await?;
+    pub async fn connect(url: &str, ca: Option<&Path>, opts: &PgOptions) -> Result<Postgres, StoreError> {
+        let transport = pg_transport(url, ca)?;
+        let mut cfg = tokio_postgres::Config::from_str(url).map_err(|e| StoreError::Refused(format!("storage: the PostgreSQL URL is not valid: {e}")))?;
+        let connect_timeout = Duration::from_millis(opts.connect_timeout_ms);
+        let statement = format!("-c statement_timeout={}", opts.statement_timeout_ms);
+        let options = match cfg.get_options() {
+            Some(o) if !o.is_empty() => format!("{o} {statement}"),
+            _ => statement,
+        };
+        cfg.options(&options).connect_timeout(connect_timeout).keepalives(true);
+        let mc = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        let manager = match transport {
+            PgTransport::Tls(ca) => {
+                cfg.ssl_mode(SslMode::Require);
+                Manager::from_config(cfg, tls_connector(&ca)?, mc)
+            }
+            PgTransport::Local => {
+                cfg.ssl_mode(SslMode::Disable);
+                Manager::from_config(cfg, NoTls, mc)
+            }
+        };
+        let pool = Pool::builder(manager)
+            .max_size(opts.pool_size)
+            .runtime(Runtime::Tokio1)
+            .create_timeout(Some(connect_timeout))
+            .wait_timeout(Some(Duration::from_millis(opts.statement_timeout_ms) + connect_timeout))
+            .recycle_timeout(Some(connect_timeout))
+            .build()
+            .map_err(|e| StoreError::Backend(format!("the PostgreSQL pool: {e}")))?;
+        let p = Postgres { pool, connect_timeout };
         // Two hubs starting at once on an empty database would race on CREATE: serialize them.
-        first.batch_execute(&format!("SELECT pg_advisory_lock(4171); {SCHEMA} SELECT pg_advisory_unlock(4171);")).await.map_err(be)?;
-        let mut clients = vec![Mutex::new(Some(first))];
-        clients.extend((1..POOL).map(|_| Mutex::new(None)));
-        Ok(Postgres { url: url.to_string(), clients, next: AtomicUsize::new(0) })
+        p.lease().await?.batch_execute(&format!("SELECT pg_advisory_lock(4171); {} {MIGRATE} {TRIGGER} SELECT pg_advisory_unlock(4171);", super::tables("BIGSERIAL PRIMARY KEY", "BYTEA"))).await.map_err(be)?;
+        Ok(p)
     }
 
-    async fn lease(&self) -> Result<Lease<'_>, StoreError> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len();
-        let mut g = self.clients[i].lock().await;
-        if g.as_ref().is_none_or(|c| c.is_closed()) {
-            *g = Some(connect(&self.url).await?);
-        }
-        Ok(Lease(g))
+    /// Any free connection (a new one when none is free and the pool has room).
+    async fn lease(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(|e| match e {
+            PoolError::Timeout(deadpool_postgres::TimeoutType::Create) => {
+                StoreError::Backend(format!("cannot reach PostgreSQL: no connection within {} ms (connect_timeout_ms)", self.connect_timeout.as_millis()))
+            }
+            PoolError::Timeout(_) => StoreError::Backend("every PostgreSQL connection stayed busy (the pool is full); try again later".into()),
+            PoolError::Backend(e) => StoreError::Backend(format!("cannot reach PostgreSQL: {}", describe(&e))),
+            other => StoreError::Backend(format!("cannot reach PostgreSQL: {other}")),
+        })
     }
 
-    pub async fn add_code(&self, code_hash: &str, officer: &str, now: &str, expires: &str) -> Result<(), StoreError> {
-        let mut l = self.lease().await?;
-        l.client()
-            .execute("INSERT INTO enroll_codes (code_hash, officer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)", &[&code_hash, &officer, &now, &expires])
-            .await
-            .map_err(be)?;
+    async fn one(&self, q: &str, p: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>, StoreError> {
+        self.lease().await?.query_opt(q, p).await.map_err(be)
+    }
+
+    async fn all(&self, q: &str, p: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
+        self.lease().await?.query(q, p).await.map_err(be)
+    }
+
+    /// Runs a statement with one text parameter: rows changed.
+    pub async fn exec(&self, q: &'static str, p: &str) -> Result<u64, StoreError> {
+        self.lease().await?.execute(q, &[&p]).await.map_err(be)
+    }
+
+    /// Runs a statement without parameters: rows changed.
+    pub async fn exec0(&self, q: &'static str) -> Result<u64, StoreError> {
+        self.lease().await?.execute(q, &[]).await.map_err(be)
+    }
+
+    pub async fn add_code(&self, code_hash: &str, officer: Option<&str>, now: &str, expires: &str) -> Result<(), StoreError> {
+        self.lease().await?.execute(sql::ADD_CODE, &[&code_hash, &officer, &now, &expires]).await.map_err(be)?;
         Ok(())
     }
 
     pub async fn enroll(&self, d: &NewDevice<'_>, now: &str) -> Result<Result<(), EnrollRefusal>, StoreError> {
         let mut l = self.lease().await?;
-        let tx = l.client().transaction().await.map_err(be)?;
-        let code = tx.query_opt("SELECT expires_at, used_by FROM enroll_codes WHERE code_hash = $1 FOR UPDATE", &[&d.code_hash]).await.map_err(be)?;
-        let refusal = match code {
-            None => Some(EnrollRefusal::UnknownCode),
-            Some(r) if r.get::<_, Option<String>>(1).is_some() => Some(EnrollRefusal::UsedCode),
-            Some(r) if r.get::<_, String>(0).as_str() < now => Some(EnrollRefusal::ExpiredCode),
-            Some(_) => {
-                let exists: bool = tx.query_one("SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = $1)", &[&d.device_id]).await.map_err(be)?.get(0);
-                exists.then_some(EnrollRefusal::DeviceExists)
-            }
+        let tx = l.transaction().await.map_err(be)?;
+        let code = tx.query_opt(&format!("{} FOR UPDATE", sql::CODE), &[&d.code_hash]).await.map_err(be)?.map(|r| super::code_row(&r)).transpose()?;
+        let officer = match super::code_decision(code, d, now) {
+            Ok(o) => o,
+            Err(r) => return Ok(Err(r)),
         };
-        if let Some(r) = refusal {
-            return Ok(Err(r));
+        if tx.query_one(sql::DEVICE_EXISTS, &[&d.device_id]).await.map_err(be)?.flag(0)? {
+            return Ok(Err(EnrollRefusal::DeviceExists));
         }
-        tx.execute("UPDATE enroll_codes SET used_by = $1 WHERE code_hash = $2", &[&d.device_id, &d.code_hash]).await.map_err(be)?;
-        tx.execute(
-            "INSERT INTO devices (device_id, officer_id, public_key, enrolled_at) VALUES ($1, $2, $3, $4)",
-            &[&d.device_id, &d.officer_id, &d.public_key, &now],
-        )
-        .await
-        .map_err(be)?;
+        tx.execute(sql::USE_CODE, &[&d.device_id, &d.code_hash]).await.map_err(be)?;
+        tx.execute(sql::INSERT_DEVICE, &[&d.device_id, &officer, &d.public_key, &now]).await.map_err(be)?;
         tx.commit().await.map_err(be)?;
         Ok(Ok(()))
     }
 
     pub async fn device(&self, id: &str) -> Result<Option<Device>, StoreError> {
-        let mut l = self.lease().await?;
-        let row = l
-            .client()
-            .query_opt("SELECT device_id, officer_id, public_key, revoked_at IS NOT NULL, wipe FROM devices WHERE device_id = $1", &[&id])
-            .await
-            .map_err(be)?;
-        Ok(row.map(|r| Device { device_id: r.get(0), officer_id: r.get(1), public_key: r.get(2), revoked: r.get(3), wipe: r.get(4) }))
+        self.one(sql::DEVICE, &[&id]).await?.map(|r| super::device_row(&r)).transpose()
     }
 
     pub async fn devices(&self) -> Result<Vec<DeviceInfo>, StoreError> {
-        let mut l = self.lease().await?;
-        let rows = l
-            .client()
-            .query(
-                "SELECT d.device_id, d.officer_id, d.public_key, d.enrolled_at, d.revoked_at, d.wipe, d.wipe_reported_at,
-                        (SELECT count(*) FROM records r WHERE r.device_id = d.device_id),
-                        (SELECT COALESCE(sum(size), 0)::BIGINT FROM records r WHERE r.device_id = d.device_id)
-                 FROM devices d ORDER BY d.enrolled_at, d.device_id",
-                &[],
-            )
-            .await
-            .map_err(be)?;
-        Ok(rows
-            .iter()
-            .map(|r| DeviceInfo {
-                device_id: r.get(0),
-                officer_id: r.get(1),
-                public_key: r.get(2),
-                enrolled_at: r.get(3),
-                revoked_at: r.get(4),
-                wipe: r.get(5),
-                wipe_reported_at: r.get(6),
-                records: r.get(7),
-                bytes: r.get(8),
-            })
-            .collect())
+        self.all(sql::DEVICES, &[]).await?.iter().map(super::device_info_row).collect()
     }
 
     pub async fn revoke(&self, id: &str, wipe: bool, now: &str) -> Result<bool, StoreError> {
-        let mut l = self.lease().await?;
-        let n = l
-            .client()
-            .execute("UPDATE devices SET revoked_at = COALESCE(revoked_at, $1), wipe = $2 WHERE device_id = $3", &[&now, &wipe, &id])
-            .await
-            .map_err(be)?;
-        Ok(n == 1)
+        Ok(self.lease().await?.execute(sql::REVOKE, &[&now, &wipe, &id]).await.map_err(be)? == 1)
     }
 
     pub async fn report_wipe(&self, id: &str, nonce: &Nonce<'_>, at: &str) -> Result<bool, StoreError> {
         let mut l = self.lease().await?;
-        let tx = l.client().transaction().await.map_err(be)?;
+        let tx = l.transaction().await.map_err(be)?;
         if !insert_nonce(&tx, nonce, at).await? {
             return Ok(false);
         }
-        tx.execute("UPDATE devices SET wipe_reported_at = COALESCE(wipe_reported_at, $1) WHERE device_id = $2", &[&at, &id]).await.map_err(be)?;
+        tx.execute(sql::WIPE_REPORTED, &[&at, &id]).await.map_err(be)?;
         tx.commit().await.map_err(be)?;
         Ok(true)
     }
 
     pub async fn use_nonce(&self, nonce: &Nonce<'_>, now: &str) -> Result<bool, StoreError> {
-        let mut l = self.lease().await?;
-        let tx = l.client().transaction().await.map_err(be)?;
-        let fresh = insert_nonce(&tx, nonce, now).await?;
-        tx.commit().await.map_err(be)?;
-        Ok(fresh)
+        let l = self.lease().await?;
+        Ok(l.execute(sql::INSERT_NONCE, &[&nonce.signer, &nonce.nonce, &now]).await.map_err(be)? == 1)
     }
 
     pub async fn put_records(&self, device: &str, nonce: &Nonce<'_>, items: Vec<Incoming>, now: &str) -> Result<Option<Vec<ItemResult>>, StoreError> {
         let mut l = self.lease().await?;
-        let tx = l.client().transaction().await.map_err(be)?;
+        let tx = l.transaction().await.map_err(be)?;
         if !insert_nonce(&tx, nonce, now).await? {
             return Ok(None);
         }
-        let insert = tx
-            .prepare(
-                "INSERT INTO records (record_id, device_id, size, sha256, received_at, envelope) VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (record_id) DO NOTHING RETURNING seq",
-            )
-            .await
-            .map_err(be)?;
+        let insert = tx.prepare(sql::INSERT_RECORD).await.map_err(be)?;
         let mut out = Vec::with_capacity(items.len());
         for it in items {
             let size = it.envelope.len() as i64;
             let inserted = tx.query_opt(&insert, &[&it.id, &device, &size, &it.sha256, &now, &it.envelope]).await.map_err(be)?;
             let r = if inserted.is_some() {
-                item_result(&it.id, device, None, &it.sha256, Some((size as u64, now)))
+                super::item_result(&it.id, device, None, &it.sha256, Some((size as u64, now)))
             } else {
-                let row = tx.query_one("SELECT device_id, sha256, size, received_at FROM records WHERE record_id = $1", &[&it.id]).await.map_err(be)?;
-                let existing = (row.get::<_, String>(0), row.get::<_, String>(1), row.get::<_, i64>(2) as u64, row.get::<_, String>(3));
-                item_result(&it.id, device, Some(existing), &it.sha256, None)
+                let existing = tx.query_opt(sql::RECORD, &[&it.id]).await.map_err(be)?.map(|r| super::existing_row(&r)).transpose()?;
+                super::item_result(&it.id, device, existing, &it.sha256, None)
             };
             out.push(r);
         }
@@ -239,68 +260,101 @@ impl Postgres {
     }
 
     pub async fn list_records(&self, after: i64, limit: i64) -> Result<Vec<RecordMeta>, StoreError> {
-        let mut l = self.lease().await?;
-        let rows = l
-            .client()
-            .query("SELECT seq, record_id, device_id, size, sha256, received_at FROM records WHERE seq > $1 ORDER BY seq LIMIT $2", &[&after, &limit])
-            .await
-            .map_err(be)?;
-        Ok(rows.iter().map(meta).collect())
+        self.all(sql::LIST, &[&after, &limit]).await?.iter().map(super::meta_row).collect()
     }
 
     pub async fn envelope(&self, id: &str) -> Result<Option<(RecordMeta, Vec<u8>)>, StoreError> {
-        let mut l = self.lease().await?;
-        let row = l
-            .client()
-            .query_opt("SELECT seq, record_id, device_id, size, sha256, received_at, envelope FROM records WHERE record_id = $1", &[&id])
-            .await
-            .map_err(be)?;
-        Ok(row.map(|r| (meta(&r), r.get(6))))
+        self.one(sql::ENVELOPE, &[&id]).await?.map(|r| super::envelope_row(&r)).transpose()
     }
 
     pub async fn unit(&self) -> Result<Option<StoredUnit>, StoreError> {
-        let mut l = self.lease().await?;
-        let row = l.client().query_opt("SELECT serial, document, signature FROM unit_config ORDER BY serial DESC LIMIT 1", &[]).await.map_err(be)?;
-        Ok(row.map(|r| StoredUnit { serial: r.get(0), document: r.get(1), signature: r.get(2) }))
+        self.one(sql::UNIT, &[]).await?.map(|r| super::unit_row(&r)).transpose()
     }
 
     pub async fn publish_unit(&self, u: &StoredUnit, nonce: &Nonce<'_>, now: &str) -> Result<Option<bool>, StoreError> {
         let mut l = self.lease().await?;
-        let tx = l.client().transaction().await.map_err(be)?;
+        let tx = l.transaction().await.map_err(be)?;
         if !insert_nonce(&tx, nonce, now).await? {
             return Ok(None);
         }
         tx.execute("LOCK TABLE unit_config IN EXCLUSIVE MODE", &[]).await.map_err(be)?;
-        let current: Option<i64> = tx.query_one("SELECT max(serial) FROM unit_config", &[]).await.map_err(be)?.get(0);
+        let current: Option<i64> = tx.query_one(sql::MAX_SERIAL, &[]).await.map_err(be)?.get(0);
         if current.is_some_and(|c| c >= u.serial) {
             return Ok(Some(false));
         }
-        tx.execute("INSERT INTO unit_config (serial, document, signature, published_at) VALUES ($1, $2, $3, $4)", &[&u.serial, &u.document, &u.signature, &now])
-            .await
-            .map_err(be)?;
+        tx.execute(sql::INSERT_UNIT, &[&u.serial, &u.document, &u.signature, &now]).await.map_err(be)?;
         tx.commit().await.map_err(be)?;
         Ok(Some(true))
     }
 
-    pub async fn prune_nonces(&self, before: &str) -> Result<u64, StoreError> {
-        let mut l = self.lease().await?;
-        l.client().execute("DELETE FROM nonces WHERE seen_at < $1", &[&before]).await.map_err(be)
+    pub async fn enroll_attempt(&self, scope: &str, key: &str, now: &str, floor: &str) -> Result<(i64, String), StoreError> {
+        let r = self.lease().await?.query_one(sql::ENROLL_ATTEMPT, &[&scope, &key, &now, &floor]).await.map_err(be)?;
+        Ok((r.int(0)?, r.text(1)?))
+    }
+
+    pub async fn enroll_attempts(&self, since: &str) -> Result<Vec<Attempts>, StoreError> {
+        self.all(sql::ATTEMPTS, &[&since]).await?.iter().map(super::attempts_row).collect()
     }
 
     pub async fn clear(&self) -> Result<(), StoreError> {
-        let mut l = self.lease().await?;
-        l.client().batch_execute("TRUNCATE records, nonces, unit_config, enroll_codes, devices RESTART IDENTITY").await.map_err(be)
+        self.lease().await?.batch_execute("TRUNCATE records, nonces, unit_config, enroll_codes, devices, enroll_attempts RESTART IDENTITY").await.map_err(be)
     }
 }
 
-fn meta(r: &Row) -> RecordMeta {
-    RecordMeta { seq: r.get(0), id: r.get(1), device_id: r.get(2), size: r.get::<_, i64>(3) as u64, sha256: r.get(4), received_at: r.get(5) }
+/// A connection error with its causes (the TLS reason is in the source chain).
+fn describe(e: &tokio_postgres::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 async fn insert_nonce(tx: &tokio_postgres::Transaction<'_>, nonce: &Nonce<'_>, now: &str) -> Result<bool, StoreError> {
-    let n = tx
-        .execute("INSERT INTO nonces (signer, nonce, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[&nonce.signer, &nonce.nonce, &now])
-        .await
-        .map_err(be)?;
-    Ok(n == 1)
+    Ok(tx.execute(sql::INSERT_NONCE, &[&nonce.signer, &nonce.nonce, &now]).await.map_err(be)? == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(url: &str, ca: Option<&Path>) -> String {
+        match pg_transport(url, ca) {
+            Err(StoreError::Refused(m)) => m,
+            other => panic!("{url}: expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nw_01_plaintext_postgresql_only_on_this_machine() {
+        let ca = Path::new("/etc/hub/pg-ca.pem");
+        for local in [
+            "postgres://u:p@127.0.0.1/db",
+            "postgres://u:p@127.0.0.9:5433/db",
+            "postgres://u:p@localhost/db",
+            "postgres://u:p@[::1]/db",
+            "postgresql://u:p@%2Fvar%2Frun%2Fpostgresql/db",
+            "host=/var/run/postgresql user=u dbname=db",
+            "postgres://u:p@127.0.0.1/db?sslmode=disable",
+        ] {
+            assert_eq!(pg_transport(local, None).unwrap(), PgTransport::Local, "{local}");
+        }
+        for remote in ["postgres://u:secret-pw@db.example.org/db", "postgres://u:secret-pw@10.0.0.5/db", "postgres://u:secret-pw@127.0.0.1,db.example.org/db", "host=localhost hostaddr=10.1.2.3 user=u password=secret-pw"] {
+            let m = refusal(remote, None);
+            assert!(m.contains("not on this machine") && m.contains("[postgres]") && m.contains("ca"), "{remote}: {m}");
+            assert!(!m.contains("secret-pw"), "the error never shows the password: {m}");
+            assert_eq!(pg_transport(remote, Some(ca)).unwrap(), PgTransport::Tls(ca.into()), "{remote}: with a CA it is TLS");
+        }
+        assert!(refusal("postgres://u:p@db.example.org/db", None).contains("db.example.org"), "names the host");
+        assert!(refusal("postgres://u:p@127.0.0.1/db?sslmode=require", None).contains("sslmode=require"));
+        assert!(refusal("postgres://u:p@db.example.org/db?sslmode=disable", Some(ca)).contains("sslmode=disable"));
+        assert_eq!(pg_transport("postgres://u:p@127.0.0.1/db", Some(ca)).unwrap(), PgTransport::Tls(ca.into()), "a CA means TLS even on loopback");
+        assert!(refusal("postgres://u:p@host/db?nonsense=1", None).contains("not valid"));
+    }
 }

@@ -4,55 +4,70 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::types::FromSql;
+use rusqlite::{params, Connection, OptionalExtension, Params, TransactionBehavior};
 use sync::wire::{DeviceInfo, Incoming, ItemResult, RecordMeta};
 
-use super::{item_result, Device, EnrollRefusal, NewDevice, Nonce, StoreError, StoredUnit};
+use super::{sql, Attempts, Cols, Device, EnrollRefusal, NewDevice, Nonce, StoreError, StoredUnit};
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS devices (
+const TRIGGER: &str = "
+CREATE TRIGGER IF NOT EXISTS records_never_overwritten BEFORE UPDATE ON records
+    BEGIN SELECT RAISE(ABORT, 'stored records are never overwritten'); END;
+";
+
+/// Databases made before officer ids became optional hold them as NOT NULL: those two tables
+/// are rebuilt once, with their rows, in one transaction.
+const RELAX_OFFICER_ID: &str = "
+CREATE TABLE devices_new (
     device_id TEXT PRIMARY KEY,
-    officer_id TEXT NOT NULL,
+    officer_id TEXT,
     public_key TEXT NOT NULL,
     enrolled_at TEXT NOT NULL,
     revoked_at TEXT,
     wipe INTEGER NOT NULL DEFAULT 0,
     wipe_reported_at TEXT
 );
-CREATE TABLE IF NOT EXISTS enroll_codes (
+INSERT INTO devices_new SELECT device_id, officer_id, public_key, enrolled_at, revoked_at, wipe, wipe_reported_at FROM devices;
+DROP TABLE devices;
+ALTER TABLE devices_new RENAME TO devices;
+CREATE TABLE enroll_codes_new (
     code_hash TEXT PRIMARY KEY,
-    officer_id TEXT NOT NULL,
+    officer_id TEXT,
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
     used_by TEXT
 );
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    record_id TEXT NOT NULL UNIQUE,
-    device_id TEXT NOT NULL REFERENCES devices(device_id),
-    size INTEGER NOT NULL,
-    sha256 TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    envelope BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS nonces (
-    signer TEXT NOT NULL,
-    nonce TEXT NOT NULL,
-    seen_at TEXT NOT NULL,
-    PRIMARY KEY (signer, nonce)
-);
-CREATE TABLE IF NOT EXISTS unit_config (
-    serial INTEGER PRIMARY KEY,
-    document BLOB NOT NULL,
-    signature TEXT NOT NULL,
-    published_at TEXT NOT NULL
-);
-CREATE TRIGGER IF NOT EXISTS records_never_overwritten BEFORE UPDATE ON records
-    BEGIN SELECT RAISE(ABORT, 'stored records are never overwritten'); END;
+INSERT INTO enroll_codes_new SELECT code_hash, officer_id, created_at, expires_at, used_by FROM enroll_codes;
+DROP TABLE enroll_codes;
+ALTER TABLE enroll_codes_new RENAME TO enroll_codes;
 ";
 
 fn be(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
+}
+
+fn get<T: FromSql>(r: &rusqlite::Row, i: usize) -> Result<T, StoreError> {
+    r.get(i).map_err(be)
+}
+
+cols_via!(rusqlite::Row<'_>, get);
+
+/// Every row of a query, each read with `f`.
+fn all<T, P: Params>(c: &Connection, q: &str, p: P, f: impl Fn(&rusqlite::Row) -> Result<T, StoreError>) -> Result<Vec<T>, StoreError> {
+    let mut st = c.prepare_cached(q).map_err(be)?;
+    let mut rows = st.query(p).map_err(be)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(be)? {
+        out.push(f(r)?);
+    }
+    Ok(out)
+}
+
+/// The first row of a query, if any, read with `f`.
+fn first<T, P: Params>(c: &Connection, q: &str, p: P, f: impl Fn(&rusqlite::Row) -> Result<T, StoreError>) -> Result<Option<T>, StoreError> {
+    let mut st = c.prepare_cached(q).map_err(be)?;
+    let mut rows = st.query(p).map_err(be)?;
+    rows.next().map_err(be)?.map(f).transpose()
 }
 
 #[derive(Clone)]
@@ -65,15 +80,22 @@ impl Sqlite {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(format!("creating {}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path).map_err(be)?;
+        let mut conn = Connection::open(path).map_err(be)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(be)?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(be)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Backend(format!("{} could not switch to WAL (got {mode})", path.display())));
         }
         conn.pragma_update(None, "synchronous", "FULL").map_err(be)?;
+        let strict: Option<bool> =
+            conn.query_row("SELECT \"notnull\" FROM pragma_table_info('devices') WHERE name = 'officer_id'", [], |r| r.get(0)).optional().map_err(be)?;
+        if strict == Some(true) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(be)?;
+            tx.execute_batch(RELAX_OFFICER_ID).map_err(be)?;
+            tx.commit().map_err(be)?;
+        }
         conn.pragma_update(None, "foreign_keys", "ON").map_err(be)?;
-        conn.execute_batch(SCHEMA).map_err(be)?;
+        conn.execute_batch(&format!("{}{TRIGGER}", super::tables("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"))).map_err(be)?;
         Ok(Sqlite { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -87,35 +109,41 @@ impl Sqlite {
         .map_err(|e| StoreError::Backend(format!("storage task: {e}")))?
     }
 
-    pub async fn add_code(&self, code_hash: &str, officer: &str, now: &str, expires: &str) -> Result<(), StoreError> {
-        let (h, o, n, x) = (code_hash.to_string(), officer.to_string(), now.to_string(), expires.to_string());
+    /// Runs a statement with one text parameter: rows changed.
+    pub async fn exec(&self, q: &'static str, p: &str) -> Result<u64, StoreError> {
+        let p = p.to_string();
+        self.run(move |c| Ok(c.execute(q, [p]).map_err(be)? as u64)).await
+    }
+
+    /// Runs a statement without parameters: rows changed.
+    pub async fn exec0(&self, q: &'static str) -> Result<u64, StoreError> {
+        self.run(move |c| Ok(c.execute(q, []).map_err(be)? as u64)).await
+    }
+
+    pub async fn add_code(&self, code_hash: &str, officer: Option<&str>, now: &str, expires: &str) -> Result<(), StoreError> {
+        let (h, o, n, x) = (code_hash.to_string(), officer.map(str::to_string), now.to_string(), expires.to_string());
         self.run(move |c| {
-            c.execute("INSERT INTO enroll_codes (code_hash, officer_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", params![h, o, n, x]).map_err(be)?;
+            c.execute(sql::ADD_CODE, params![h, o, n, x]).map_err(be)?;
             Ok(())
         })
         .await
     }
 
     pub async fn enroll(&self, d: &NewDevice<'_>, now: &str) -> Result<Result<(), EnrollRefusal>, StoreError> {
-        let (h, id, off, key, now) = (d.code_hash.to_string(), d.device_id.to_string(), d.officer_id.to_string(), d.public_key.to_string(), now.to_string());
+        let (h, id, key, keep, now) = (d.code_hash.to_string(), d.device_id.to_string(), d.public_key.to_string(), d.keep_officer_id, now.to_string());
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(be)?;
-            let code: Option<(String, Option<String>)> =
-                tx.query_row("SELECT expires_at, used_by FROM enroll_codes WHERE code_hash = ?1", [&h], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(be)?;
-            let refusal = match code {
-                None => Some(EnrollRefusal::UnknownCode),
-                Some((_, Some(_))) => Some(EnrollRefusal::UsedCode),
-                Some((exp, None)) if exp < now => Some(EnrollRefusal::ExpiredCode),
-                Some(_) => {
-                    let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)", [&id], |r| r.get(0)).map_err(be)?;
-                    exists.then_some(EnrollRefusal::DeviceExists)
-                }
+            let code = first(&tx, sql::CODE, [&h], |r| super::code_row(r))?;
+            let d = NewDevice { code_hash: &h, device_id: &id, public_key: &key, keep_officer_id: keep };
+            let officer = match super::code_decision(code, &d, &now) {
+                Ok(o) => o,
+                Err(r) => return Ok(Err(r)),
             };
-            if let Some(r) = refusal {
-                return Ok(Err(r));
+            if tx.query_row(sql::DEVICE_EXISTS, [&id], |r| r.get::<_, bool>(0)).map_err(be)? {
+                return Ok(Err(EnrollRefusal::DeviceExists));
             }
-            tx.execute("UPDATE enroll_codes SET used_by = ?1 WHERE code_hash = ?2", params![id, h]).map_err(be)?;
-            tx.execute("INSERT INTO devices (device_id, officer_id, public_key, enrolled_at) VALUES (?1, ?2, ?3, ?4)", params![id, off, key, now]).map_err(be)?;
+            tx.execute(sql::USE_CODE, params![id, h]).map_err(be)?;
+            tx.execute(sql::INSERT_DEVICE, params![id, officer, key, now]).map_err(be)?;
             tx.commit().map_err(be)?;
             Ok(Ok(()))
         })
@@ -124,53 +152,16 @@ impl Sqlite {
 
     pub async fn device(&self, id: &str) -> Result<Option<Device>, StoreError> {
         let id = id.to_string();
-        self.run(move |c| {
-            c.query_row("SELECT device_id, officer_id, public_key, revoked_at IS NOT NULL, wipe FROM devices WHERE device_id = ?1", [&id], |r| {
-                Ok(Device { device_id: r.get(0)?, officer_id: r.get(1)?, public_key: r.get(2)?, revoked: r.get(3)?, wipe: r.get(4)? })
-            })
-            .optional()
-            .map_err(be)
-        })
-        .await
+        self.run(move |c| first(c, sql::DEVICE, [&id], |r| super::device_row(r))).await
     }
 
     pub async fn devices(&self) -> Result<Vec<DeviceInfo>, StoreError> {
-        self.run(|c| {
-            let mut st = c
-                .prepare(
-                    "SELECT d.device_id, d.officer_id, d.public_key, d.enrolled_at, d.revoked_at, d.wipe, d.wipe_reported_at,
-                            (SELECT count(*) FROM records r WHERE r.device_id = d.device_id),
-                            (SELECT COALESCE(sum(size), 0) FROM records r WHERE r.device_id = d.device_id)
-                     FROM devices d ORDER BY d.enrolled_at, d.device_id",
-                )
-                .map_err(be)?;
-            let rows = st
-                .query_map([], |r| {
-                    Ok(DeviceInfo {
-                        device_id: r.get(0)?,
-                        officer_id: r.get(1)?,
-                        public_key: r.get(2)?,
-                        enrolled_at: r.get(3)?,
-                        revoked_at: r.get(4)?,
-                        wipe: r.get(5)?,
-                        wipe_reported_at: r.get(6)?,
-                        records: r.get(7)?,
-                        bytes: r.get(8)?,
-                    })
-                })
-                .map_err(be)?;
-            rows.collect::<Result<_, _>>().map_err(be)
-        })
-        .await
+        self.run(|c| all(c, sql::DEVICES, [], |r| super::device_info_row(r))).await
     }
 
     pub async fn revoke(&self, id: &str, wipe: bool, now: &str) -> Result<bool, StoreError> {
         let (id, now) = (id.to_string(), now.to_string());
-        self.run(move |c| {
-            let n = c.execute("UPDATE devices SET revoked_at = COALESCE(revoked_at, ?1), wipe = ?2 WHERE device_id = ?3", params![now, wipe, id]).map_err(be)?;
-            Ok(n == 1)
-        })
-        .await
+        self.run(move |c| Ok(c.execute(sql::REVOKE, params![now, wipe, id]).map_err(be)? == 1)).await
     }
 
     pub async fn report_wipe(&self, id: &str, nonce: &Nonce<'_>, at: &str) -> Result<bool, StoreError> {
@@ -180,7 +171,7 @@ impl Sqlite {
             if !insert_nonce(&tx, &s, &n, &at)? {
                 return Ok(false);
             }
-            tx.execute("UPDATE devices SET wipe_reported_at = COALESCE(wipe_reported_at, ?1) WHERE device_id = ?2", params![at, id]).map_err(be)?;
+            tx.execute(sql::WIPE_REPORTED, params![at, id]).map_err(be)?;
             tx.commit().map_err(be)?;
             Ok(true)
         })
@@ -201,24 +192,15 @@ impl Sqlite {
             }
             let mut out = Vec::with_capacity(items.len());
             for it in items {
-                let existing: Option<(String, String, u64, String)> = tx
-                    .query_row("SELECT device_id, sha256, size, received_at FROM records WHERE record_id = ?1", [&it.id], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64, r.get(3)?))
-                    })
-                    .optional()
-                    .map_err(be)?;
                 let size = it.envelope.len() as i64;
-                let stored = if existing.is_none() {
-                    tx.execute(
-                        "INSERT INTO records (record_id, device_id, size, sha256, received_at, envelope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![it.id, dev, size, it.sha256, now, it.envelope],
-                    )
-                    .map_err(be)?;
-                    Some((size as u64, now.as_str()))
+                let inserted = first(&tx, sql::INSERT_RECORD, params![it.id, dev, size, it.sha256, now, it.envelope], |r| r.int(0))?;
+                let r = if inserted.is_some() {
+                    super::item_result(&it.id, &dev, None, &it.sha256, Some((size as u64, now.as_str())))
                 } else {
-                    None
+                    let existing = first(&tx, sql::RECORD, [&it.id], |r| super::existing_row(r))?;
+                    super::item_result(&it.id, &dev, existing, &it.sha256, None)
                 };
-                out.push(item_result(&it.id, &dev, existing, &it.sha256, stored));
+                out.push(r);
             }
             tx.commit().map_err(be)?;
             Ok(Some(out))
@@ -227,37 +209,16 @@ impl Sqlite {
     }
 
     pub async fn list_records(&self, after: i64, limit: i64) -> Result<Vec<RecordMeta>, StoreError> {
-        self.run(move |c| {
-            let mut st = c
-                .prepare("SELECT seq, record_id, device_id, size, sha256, received_at FROM records WHERE seq > ?1 ORDER BY seq LIMIT ?2")
-                .map_err(be)?;
-            let rows = st.query_map(params![after, limit], meta).map_err(be)?;
-            rows.collect::<Result<_, _>>().map_err(be)
-        })
-        .await
+        self.run(move |c| all(c, sql::LIST, params![after, limit], |r| super::meta_row(r))).await
     }
 
     pub async fn envelope(&self, id: &str) -> Result<Option<(RecordMeta, Vec<u8>)>, StoreError> {
         let id = id.to_string();
-        self.run(move |c| {
-            c.query_row("SELECT seq, record_id, device_id, size, sha256, received_at, envelope FROM records WHERE record_id = ?1", [&id], |r| {
-                Ok((meta(r)?, r.get(6)?))
-            })
-            .optional()
-            .map_err(be)
-        })
-        .await
+        self.run(move |c| first(c, sql::ENVELOPE, [&id], |r| super::envelope_row(r))).await
     }
 
     pub async fn unit(&self) -> Result<Option<StoredUnit>, StoreError> {
-        self.run(|c| {
-            c.query_row("SELECT serial, document, signature FROM unit_config ORDER BY serial DESC LIMIT 1", [], |r| {
-                Ok(StoredUnit { serial: r.get(0)?, document: r.get(1)?, signature: r.get(2)? })
-            })
-            .optional()
-            .map_err(be)
-        })
-        .await
+        self.run(|c| first(c, sql::UNIT, [], |r| super::unit_row(r))).await
     }
 
     pub async fn publish_unit(&self, u: &StoredUnit, nonce: &Nonce<'_>, now: &str) -> Result<Option<bool>, StoreError> {
@@ -267,37 +228,37 @@ impl Sqlite {
             if !insert_nonce(&tx, &s, &n, &now)? {
                 return Ok(None);
             }
-            let current: Option<i64> = tx.query_row("SELECT max(serial) FROM unit_config", [], |r| r.get(0)).map_err(be)?;
+            let current: Option<i64> = tx.query_row(sql::MAX_SERIAL, [], |r| r.get(0)).map_err(be)?;
             if current.is_some_and(|c| c >= u.serial) {
                 return Ok(Some(false));
             }
-            tx.execute("INSERT INTO unit_config (serial, document, signature, published_at) VALUES (?1, ?2, ?3, ?4)", params![u.serial, u.document, u.signature, now])
-                .map_err(be)?;
+            tx.execute(sql::INSERT_UNIT, params![u.serial, u.document, u.signature, now]).map_err(be)?;
             tx.commit().map_err(be)?;
             Ok(Some(true))
         })
         .await
     }
 
-    pub async fn prune_nonces(&self, before: &str) -> Result<u64, StoreError> {
-        let before = before.to_string();
-        self.run(move |c| Ok(c.execute("DELETE FROM nonces WHERE seen_at < ?1", [before]).map_err(be)? as u64)).await
+    pub async fn enroll_attempt(&self, scope: &str, key: &str, now: &str, floor: &str) -> Result<(i64, String), StoreError> {
+        let (scope, key, now, floor) = (scope.to_string(), key.to_string(), now.to_string(), floor.to_string());
+        self.run(move |c| c.query_row(sql::ENROLL_ATTEMPT, params![scope, key, now, floor], |r| Ok((r.get(0)?, r.get(1)?))).map_err(be)).await
+    }
+
+    pub async fn enroll_attempts(&self, since: &str) -> Result<Vec<Attempts>, StoreError> {
+        let since = since.to_string();
+        self.run(move |c| all(c, sql::ATTEMPTS, [&since], |r| super::attempts_row(r))).await
     }
 
     pub async fn clear(&self) -> Result<(), StoreError> {
         self.run(|c| {
-            c.execute_batch("DELETE FROM records; DELETE FROM nonces; DELETE FROM unit_config; DELETE FROM enroll_codes; DELETE FROM devices;").map_err(be)
+            c.execute_batch("DELETE FROM records; DELETE FROM nonces; DELETE FROM unit_config; DELETE FROM enroll_codes; DELETE FROM devices; DELETE FROM enroll_attempts;")
+                .map_err(be)
         })
         .await
     }
 }
 
-fn meta(r: &rusqlite::Row) -> rusqlite::Result<RecordMeta> {
-    Ok(RecordMeta { seq: r.get(0)?, id: r.get(1)?, device_id: r.get(2)?, size: r.get::<_, i64>(3)? as u64, sha256: r.get(4)?, received_at: r.get(5)? })
-}
-
 /// False when this signer used this nonce before.
 fn insert_nonce(c: &Connection, signer: &str, nonce: &str, now: &str) -> Result<bool, StoreError> {
-    let n = c.execute("INSERT OR IGNORE INTO nonces (signer, nonce, seen_at) VALUES (?1, ?2, ?3)", params![signer, nonce, now]).map_err(be)?;
-    Ok(n == 1)
+    Ok(c.execute(sql::INSERT_NONCE, params![signer, nonce, now]).map_err(be)? == 1)
 }

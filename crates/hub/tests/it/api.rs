@@ -142,7 +142,7 @@ fn enrollment_codes_are_one_time_and_prove_the_key() {
         let req = |code: &str, signer: &sync::KeySigner| {
             let public_key = key.public_key();
             let proof = B64.encode(signer.sign(&wire::enroll_proof_input(code, &key.id, &public_key)).unwrap());
-            EnrollRequest { code: code.into(), device_id: key.id.clone(), officer_id: "4471".into(), public_key, proof }
+            EnrollRequest { code: code.into(), device_id: key.id.clone(), officer_id: None, public_key, proof }
         };
         let kind = |r: Result<wire::EnrollResponse, SyncError>| match r {
             Err(SyncError::Hub { status, kind, .. }) => (status, kind),
@@ -217,5 +217,47 @@ fn the_custodian_lists_and_downloads_what_devices_pushed() {
         let devices = c.devices(h.unit.as_ref()).unwrap();
         assert_eq!(devices.iter().map(|d| d.records).collect::<Vec<_>>(), [3, 1]);
         assert!(matches!(c.envelope(h.unit.as_ref(), "nope"), Err(SyncError::Hub { status: 404, .. })));
+    }
+}
+
+#[test]
+fn enrollment_attempts_are_limited_per_source_and_per_code_with_retry_after() {
+    for b in backends() {
+        let h = TestHub::start_cfg(&b, false, |c| c.enroll_limits = hub::config::EnrollLimits { per_source: 5, per_code: 2, window_secs: 60 });
+        let key = new_key("0190cccc-0000-7000-8000-000000000001");
+        let code = h.code("4471");
+        let attempt = |code: &str| {
+            let public_key = key.public_key();
+            let proof = B64.encode(new_key("x").sign(&wire::enroll_proof_input(code, &key.id, &public_key)).unwrap());
+            let req = EnrollRequest { code: code.into(), device_id: key.id.clone(), officer_id: None, public_key, proof };
+            match ureq::post(&format!("{}/v1/enroll", h.url)).send_json(&req) {
+                Ok(r) => (r.status(), None, String::new()),
+                Err(ureq::Error::Status(s, r)) => {
+                    let retry = r.header("retry-after").map(|v| v.parse::<i64>().unwrap());
+                    (s, retry, r.into_string().unwrap())
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert_eq!(attempt(&code).0, 401, "a proof by another key");
+        assert_eq!(attempt(&code).0, 401);
+        let (s, retry, body) = attempt(&code);
+        assert_eq!(s, 429, "{}: the third try of one code: {body}", b.name());
+        assert!(body.contains("rate-limited") && body.contains("with this code"), "{body}");
+        assert!(retry.is_some_and(|r| (1..=61).contains(&r)), "Retry-After {retry:?}");
+        assert_eq!(attempt("AAAAA-BBBBB-CCCCC-DDDDD").0, 401, "another code from the same source: 4 of 5");
+        assert_eq!(attempt("AAAAA-BBBBB-CCCCC-DDDDE").0, 401, "5 of 5");
+        let (s, retry, body) = attempt("AAAAA-BBBBB-CCCCC-DDDDF");
+        assert_eq!(s, 429, "{}: the sixth from one address: {body}", b.name());
+        assert!(body.contains("from this address") && retry.is_some(), "{body}");
+        let (s, body) = Raw { method: "POST".into(), path: "/v1/enroll".into(), headers: vec![], body: b"{".to_vec() }.send(&h.url);
+        assert_eq!(s, 429, "counted before the body is even read: {}", String::from_utf8_lossy(&body));
+        let since = hub::stamp(chrono::Utc::now() - chrono::Duration::seconds(60));
+        let seen = h.rt.block_on(h.store().enroll_attempts(&since)).unwrap();
+        let source = seen.iter().find(|a| a.scope == "source").unwrap();
+        assert_eq!((source.key.as_deref(), source.attempts), (Some("127.0.0.1"), 7), "{}: {seen:?}", b.name());
+        assert_eq!(seen.iter().filter(|a| a.scope == "code").count(), 3, "the refused sixth was not read, so its code was not counted");
+        assert!(seen.iter().filter(|a| a.scope == "code").all(|a| a.key.is_none()), "code hashes are not shown");
+        assert!(h.devices().is_empty(), "nothing enrolled");
     }
 }

@@ -33,6 +33,9 @@ fn init_enroll_status_revoke() {
     assert_eq!(o.status.code(), Some(2), "never overwrites: {}", text(&o));
 
     let o = hub(&["enroll", "--config", &config, "--officer", "4471"]);
+    assert_eq!(o.status.code(), Some(2), "PR-01: a hub that keeps no officer ids refuses one: {}", text(&o));
+    assert!(text(&o).contains("keep_officer_id = false"), "{}", text(&o));
+    let o = hub(&["enroll", "--config", &config]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let code = String::from_utf8_lossy(&o.stdout).trim().to_string();
     assert_eq!(code.len(), 23, "{code}");
@@ -54,7 +57,9 @@ fn init_enroll_status_revoke() {
     let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["storage"], "sqlite");
     assert_eq!(s["devices"][0]["device_id"], v.device_id());
-    assert_eq!(s["devices"][0]["officer_id"], MARKER);
+    assert_eq!(s["devices"][0]["officer_id"], serde_json::Value::Null, "PR-01: no officer id kept by default");
+    assert_eq!(s["enrollment"]["per_source"], 30);
+    assert_eq!(s["enrollment"]["sources"][0]["source"], "127.0.0.1", "{s}");
     assert_eq!(s["devices"][0]["records"], 0);
 
     let o = hub(&["revoke", "--config", &config, "--device", v.device_id()]);

@@ -284,7 +284,7 @@ fn nw_05_rl_06_a_hub_killed_with_sigkill_during_pushes_loses_nothing_it_acknowle
         let code = {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async {
-                let store = hub::store::Store::open(&cfg.storage, dir.path()).await.unwrap();
+                let store = hub::store::Store::open(&cfg.storage, dir.path(), &cfg.postgres).await.unwrap();
                 hub::admin::new_code(&store, MARKER, 1, Utc::now()).await.unwrap()
             })
         };

@@ -6,5 +6,8 @@ mod api;
 mod cli;
 mod device;
 mod faults;
+mod limits;
+mod postgres;
+mod stored;
 mod support;
 mod tls;

@@ -58,7 +58,7 @@ pub fn backends() -> Vec<Backend> {
 }
 
 /// A fresh schema per hub on the shared PostgreSQL database, so tests do not see each other.
-fn pg_schema_url(url: &str) -> String {
+pub fn pg_schema_url(url: &str) -> String {
     let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
@@ -92,6 +92,10 @@ pub fn config(dir: &Path, storage: String, unit_key: Option<String>, tls: bool) 
         unit_key,
         max_body: 4 << 20,
         code_ttl_hours: 24,
+        keep_officer_id: false,
+        limits: Default::default(),
+        enroll_limits: Default::default(),
+        postgres: Default::default(),
         tls,
         base: dir.to_path_buf(),
     }
@@ -113,9 +117,15 @@ impl TestHub {
     }
 
     pub fn start_with(b: &Backend, tls: bool) -> TestHub {
+        TestHub::start_cfg(b, tls, |_| {})
+    }
+
+    /// A hub whose configuration `change` adjusts first.
+    pub fn start_cfg(b: &Backend, tls: bool, change: impl FnOnce(&mut Config)) -> TestHub {
         let dir = tempfile::tempdir().unwrap();
         let unit = Arc::new(new_key("unit"));
-        let cfg = config(dir.path(), storage_url(b), Some(unit.public_key()), tls);
+        let mut cfg = config(dir.path(), storage_url(b), Some(unit.public_key()), tls);
+        change(&mut cfg);
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let running = rt.block_on(hub::serve::start(&cfg)).unwrap();
         let url = running.url(tls);
@@ -131,7 +141,7 @@ impl TestHub {
     }
 
     pub fn code(&self, officer: &str) -> String {
-        self.rt.block_on(hub::admin::new_code(self.store(), officer, 24, Utc::now())).unwrap()
+        self.rt.block_on(hub::admin::new_code(self.store(), self.cfg.keep_officer_id.then_some(officer), 24, Utc::now())).unwrap()
     }
 
     pub fn client(&self) -> HubClient {
@@ -161,7 +171,7 @@ impl TestHub {
         let code = self.code(officer);
         let public_key = key.public_key();
         let proof = B64.encode(key.sign(&wire::enroll_proof_input(&code, &key.id, &public_key)).unwrap());
-        self.client().enroll(&EnrollRequest { code, device_id: key.id.clone(), officer_id: officer.into(), public_key, proof }).unwrap();
+        self.client().enroll(&EnrollRequest { code, device_id: key.id.clone(), officer_id: None, public_key, proof }).unwrap();
         key
     }
 }
