@@ -96,7 +96,8 @@ struct RawProtocolFile {
     action: Vec<RawAction>,
     #[serde(default)]
     outcome: Vec<RawOutcome>,
-    minor_rule: Option<RawMinorRule>,
+    minor_rule: Option<RawLevelRule>,
+    stopped_rule: Option<RawLevelRule>,
 }
 
 #[derive(Deserialize)]
@@ -206,7 +207,7 @@ struct RawOutcome {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawMinorRule {
+struct RawLevelRule {
     level: S<String>,
     #[serde(default)]
     actions: Vec<S<String>>,
@@ -773,6 +774,30 @@ fn compile_protocol(
         }
     };
 
+    let stopped_rule = match &raw.stopped_rule {
+        Some(m) => {
+            let lv = level_ref(&m.level, out);
+            let acts = action_refs(&m.actions, out);
+            if let Some(lv) = lv {
+                if levels[lv].rank == 0 {
+                    out.push(cx.problem(m.level.span().start, format!("the stopped level `{}` is the no-indicators level (rank 0)", levels[lv].id), Some("a stopped screening concludes nothing past what was seen: give it a level of its own".into())));
+                } else if raw.minor_rule.as_ref().is_some_and(|r| r.level.get_ref() == m.level.get_ref()) {
+                    out.push(cx.problem(m.level.span().start, format!("the stopped level `{}` is also the minors rule's level", levels[lv].id), Some("give a stopped screening a level of its own".into())));
+                }
+                for o in &raw.outcome {
+                    if o.level.get_ref() == m.level.get_ref() {
+                        out.push(cx.problem(o.level.span().start, format!("an outcome rule gives the stopped level `{}`", levels[lv].id), Some("only the engine gives it, to a stopped or unfinished screening; name another level".into())));
+                    }
+                }
+            }
+            StoppedRule { level: lv.unwrap_or(0), actions: acts }
+        }
+        None => {
+            out.push(cx.problem(h.id.span().start, "the protocol has no [stopped_rule]", Some("name the level a stopped or unfinished screening gets instead of the no-indicators level: it concluded nothing past what was seen".into())));
+            StoppedRule { level: 0, actions: Vec::new() }
+        }
+    };
+
     if out.len() > before {
         // Reachability needs well-formed items; report what we have.
         return None;
@@ -802,6 +827,7 @@ fn compile_protocol(
         actions,
         outcomes,
         minor_rule,
+        stopped_rule,
         content_hash: hex::encode(hasher.finalize()),
         path: cx.path.to_string(),
         index,

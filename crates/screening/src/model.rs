@@ -246,6 +246,14 @@ pub struct MinorRule {
     pub actions: Vec<usize>,
 }
 
+/// The level a stopped or unfinished screening gets in place of the no-indicators level, and
+/// the actions that go with it (`[stopped_rule]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoppedRule {
+    pub level: usize,
+    pub actions: Vec<usize>,
+}
+
 /// A loaded, validated protocol.
 #[derive(Debug, Clone)]
 pub struct Protocol {
@@ -262,6 +270,7 @@ pub struct Protocol {
     pub actions: Vec<Action>,
     pub outcomes: Vec<OutcomeRule>,
     pub minor_rule: MinorRule,
+    pub stopped_rule: StoppedRule,
     /// SHA-256 over the protocol's source and every checklist it includes.
     pub content_hash: String,
     /// Where it was loaded from.
@@ -285,7 +294,7 @@ impl Protocol {
         self.items.iter().filter(|i| i.is_asked()).count()
     }
 
-    /// The level shown when no outcome rule holds.
+    /// The level shown when no outcome rule holds: the no-indicators level, rank 0.
     pub fn base_level(&self) -> usize {
         self.levels.iter().position(|l| l.rank == 0).unwrap_or(0)
     }
