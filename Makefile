@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP_FEATURES := --features custom-protocol
 
-.PHONY: run test bootstrap ui ui-test a11y rust-test app-test app e2e protocols bench bench-smoke hub screenshots clean
+.PHONY: run test bootstrap ui ui-test a11y rust-test module-cycles app-test app e2e protocols bench bench-smoke hub screenshots clean
 
 ## Installs what is missing, builds the UI and the app, and opens it.
 run: bootstrap ui
@@ -11,7 +11,7 @@ run: bootstrap ui
 
 ## The whole suite: UI unit tests, Rust (screening, CLI, app shell), protocol cases, benchmarks
 ## once, and a walk through a shipped protocol in the real app window.
-test: bootstrap ui-test ui a11y rust-test protocols app-test e2e bench-smoke
+test: bootstrap ui-test ui a11y module-cycles rust-test protocols app-test e2e bench-smoke
 	@echo "make test: all suites passed"
 
 bootstrap:
@@ -38,6 +38,10 @@ rust-test:
 ## the debug app `make app` builds); the same table as bench.
 bench-smoke: app
 	FIELDSCREEN_PG_URL="$$(bash scripts/postgres.sh)" python3 scripts/bench.py --smoke
+
+## The screening crate's modules import only downward: fails on any `crate::` import circle.
+module-cycles:
+	python3 scripts/module-cycles.py crates/screening/src
 
 protocols:
 	$(CARGO) run -q -p fieldscreen-cli -- protocol check

@@ -147,6 +147,7 @@ pub fn show_json(p: &Protocol) -> Value {
     v["actions"] = json!(p.actions);
     v["outcome_rules"] = json!(p.outcomes.iter().map(|o| json!({"when": o.when_src, "level": p.levels[o.level].id, "actions": action_ids(&o.actions)})).collect::<Vec<_>>());
     v["minor_rule"] = json!({"level": p.levels[p.minor_rule.level].id, "actions": action_ids(&p.minor_rule.actions)});
+    v["stopped_rule"] = json!({"level": p.levels[p.stopped_rule.level].id, "actions": action_ids(&p.stopped_rule.actions)});
     v
 }
 

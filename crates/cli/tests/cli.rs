@@ -153,6 +153,7 @@ fn protocol_list_and_show_json() {
     assert_eq!(q["indicates"]["yes"], serde_json::json!(["purpose-sex"]));
     assert_eq!(q["languages"], serde_json::json!(["en", "es"]));
     assert!(p["minor_rule"]["level"].is_string());
+    assert_eq!(p["stopped_rule"]["level"], "stopped-nothing-concluded", "the level a stopped screening gets");
 
     let o = run(&["protocol", "show", "nope", "--json"], None);
     assert_eq!(code(&o), 2);

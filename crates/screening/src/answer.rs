@@ -1,8 +1,8 @@
 //! Answers, and how raw input (a token, a number, text) becomes one for a given item.
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-use crate::model::AnswerSpec;
+use serde::{Deserialize, Serialize};
 
 /// Longest short-text answer. Fieldscreen never takes narratives.
 pub const MAX_TEXT: usize = 200;
@@ -187,5 +187,71 @@ pub fn format_number(n: f64) -> String {
         format!("{}", n as i64)
     } else {
         format!("{n}")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Choice {
+    pub id: String,
+    /// Words per language (for observations: `en` only, the label).
+    pub text: BTreeMap<String, String>,
+}
+
+/// What an item takes as an answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum AnswerSpec {
+    YesNo,
+    Choice(Vec<Choice>),
+    Number { min: Option<f64>, max: Option<f64> },
+    Text,
+    Observation,
+    Read,
+}
+
+impl AnswerSpec {
+    /// Answer tokens (not values) this type accepts.
+    pub fn tokens(&self) -> &'static [AnswerKind] {
+        use AnswerKind::*;
+        match self {
+            AnswerSpec::YesNo => &[Yes, No, NotSure, Declined],
+            AnswerSpec::Choice(_) | AnswerSpec::Number { .. } => &[NotSure, Declined],
+            AnswerSpec::Text => &[Declined],
+            AnswerSpec::Observation => &[Seen, NotSeen, NotSure],
+            AnswerSpec::Read => &[Read],
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            AnswerSpec::YesNo => "yes-no",
+            AnswerSpec::Choice(_) => "choice",
+            AnswerSpec::Number { .. } => "number",
+            AnswerSpec::Text => "text",
+            AnswerSpec::Observation => "observation",
+            AnswerSpec::Read => "read",
+        }
+    }
+
+    /// "yes, no, not-sure or declined" and the like, for error messages.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        match self {
+            AnswerSpec::Choice(c) => parts.extend(c.iter().map(|c| c.id.clone())),
+            AnswerSpec::Number { min, max } => parts.push(match (min, max) {
+                (Some(a), Some(b)) => format!("a number from {a} to {b}"),
+                (Some(a), None) => format!("a number of at least {a}"),
+                (None, Some(b)) => format!("a number up to {b}"),
+                (None, None) => "a number".into(),
+            }),
+            AnswerSpec::Text => parts.push("short text".into()),
+            _ => {}
+        }
+        parts.extend(self.tokens().iter().map(|t| t.token().to_string()));
+        match parts.len() {
+            0 => String::new(),
+            1 => parts.remove(0),
+            n => format!("{} or {}", parts[..n - 1].join(", "), parts[n - 1]),
+        }
     }
 }

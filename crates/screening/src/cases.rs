@@ -6,14 +6,15 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diag::{FileCtx, Problem};
+use crate::diag::{line_col, parse_toml, FileCtx, Problem};
+use crate::group::compile_groups;
 use crate::engine::{run_answer_map, RawAnswer};
 use crate::model::{Group, Protocol};
 use crate::outcome::Outcome;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawCases {
+struct RawCases {
     protocol: Option<Spanned<String>>,
     case: Vec<RawCase>,
 }
@@ -77,7 +78,9 @@ pub struct CaseResult {
     pub outcome: Option<Outcome>,
 }
 
-pub(crate) fn compile(cx: &FileCtx, raw: RawCases, beside: Option<&str>, protocols: &[Protocol], out: &mut Vec<Problem>) -> Option<CaseFile> {
+/// Reads one cases file. Its protocol is named at the top or is the protocol file `beside` it.
+pub(crate) fn compile(cx: &FileCtx, beside: Option<&str>, protocols: &[Protocol], out: &mut Vec<Problem>) -> Option<CaseFile> {
+    let raw = parse_toml::<RawCases>(cx, out)?;
     let before = out.len();
     let proto = match (&raw.protocol, beside) {
         (Some(id), _) => {
@@ -133,7 +136,7 @@ pub(crate) fn compile_case(
     if !proto.levels.iter().any(|l| l.id == *e.level.get_ref()) {
         out.push(cx.problem(e.level.span().start, format!("unknown level `{}`", e.level.get_ref()), None));
     }
-    let groups = e.groups.map(|gs| crate::load::compile_groups(cx, &gs, out));
+    let groups = e.groups.map(|gs| compile_groups(cx, &gs, out));
     for id in e.declined.iter().flatten() {
         if proto.item(id).is_none() {
             out.push(cx.problem(at, format!("`{}`: expect.declined names unknown item `{id}`", name.get_ref()), None));
@@ -151,7 +154,7 @@ pub(crate) fn compile_case(
     }
     Case {
         name: name.get_ref().clone(),
-        line: crate::diag::line_col(cx.text, at).0,
+        line: line_col(cx.text, at).0,
         answers,
         stop_after,
         expect: Expect {

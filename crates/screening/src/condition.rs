@@ -4,8 +4,8 @@
 //! against the protocol and turns it into a [`Cond`] that names items by index, which is what the
 //! engine evaluates.
 
-use crate::answer::{Answer, AnswerKind};
-use crate::model::Group;
+use crate::answer::{Answer, AnswerKind, AnswerSpec};
+use crate::group::Group;
 
 /// A parse or resolution problem, with the byte offset inside the condition text.
 #[derive(Debug, Clone, PartialEq)]
@@ -427,7 +427,7 @@ fn compare(a: &Answer, v: &Value) -> Option<std::cmp::Ordering> {
 /// What resolution needs to know about the items a condition may name.
 pub trait Scope {
     /// Index and answer type of an item, if it exists.
-    fn lookup(&self, id: &str) -> Option<(usize, &crate::model::AnswerSpec)>;
+    fn lookup(&self, id: &str) -> Option<(usize, &AnswerSpec)>;
 }
 
 /// Where a condition is used decides what it may read.
@@ -487,7 +487,7 @@ fn resolve_item<'s>(
     scope: &'s dyn Scope,
     ids: &dyn Fn(usize) -> String,
     usage: Use,
-) -> Result<(usize, &'s crate::model::AnswerSpec), CondError> {
+) -> Result<(usize, &'s AnswerSpec), CondError> {
     let Some((idx, spec)) = scope.lookup(id) else {
         return Err(CondError::new(*off, format!("unknown item `{id}`")).hint("conditions name items by their id"));
     };
@@ -509,8 +509,8 @@ fn resolve_item<'s>(
     Ok((idx, spec))
 }
 
-fn resolve_value((lit, off): &(Lit, usize), spec: &crate::model::AnswerSpec, item: &str) -> Result<Value, CondError> {
-    use crate::model::AnswerSpec as S;
+fn resolve_value((lit, off): &(Lit, usize), spec: &AnswerSpec, item: &str) -> Result<Value, CondError> {
+    use crate::answer::AnswerSpec as S;
     let allowed = spec.tokens();
     let err = |what: String| {
         CondError::new(*off, format!("`{what}` is not an answer of `{item}`"))

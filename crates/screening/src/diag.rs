@@ -81,3 +81,16 @@ mod tests {
         assert_eq!(line_col(t, 999), (3, 1));
     }
 }
+
+/// Parses TOML into `T`, turning a syntax or shape error into a positioned problem.
+pub(crate) fn parse_toml<T: for<'de> serde::Deserialize<'de>>(cx: &FileCtx, out: &mut Vec<Problem>) -> Option<T> {
+    match toml::from_str::<T>(cx.text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let off = e.span().map_or(0, |r| r.start);
+            let msg = e.message().trim().replace('\n', " ");
+            out.push(cx.problem(off, msg, Some("see screening-protocols/README.md for the format".into())));
+            None
+        }
+    }
+}

@@ -1,6 +1,9 @@
 //! The language glossary (avoid -> prefer -> why) and the checker that flags harmful terms.
 
 use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::diag::{parse_toml, FileCtx, Problem};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -130,5 +133,27 @@ mod tests {
     fn apostrophes_fold() {
         let g = Glossary::new(vec![term("why didn't you leave", "what made it hard to leave")]);
         assert_eq!(g.check("So, why didn\u{2019}t you leave?", "en").len(), 1);
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGlossary {
+    term: Vec<Spanned<Term>>,
+}
+
+/// Reads one glossary file into `terms`, refusing incomplete and repeated terms.
+pub(crate) fn compile_glossary(cx: &FileCtx, terms: &mut Vec<Term>, out: &mut Vec<Problem>) {
+    let Some(g) = parse_toml::<RawGlossary>(cx, out) else { return };
+    for t in g.term {
+        let span = t.span();
+        let t = t.into_inner();
+        if t.avoid.trim().is_empty() || t.prefer.trim().is_empty() || t.why.trim().is_empty() {
+            out.push(cx.problem(span.start, "a glossary term needs `avoid`, `prefer` and `why`", None));
+        } else if terms.iter().any(|x: &Term| x.avoid.eq_ignore_ascii_case(&t.avoid) && x.lang == t.lang) {
+            out.push(cx.problem(span.start, format!("`{}` is in the glossary twice", t.avoid), None));
+        } else {
+            terms.push(t);
+        }
     }
 }

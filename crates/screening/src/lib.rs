@@ -4,16 +4,24 @@
 //! Pure and deterministic: no IO beyond parsing text handed in, no clock, no randomness. A
 //! session is a function of its protocol and its event log.
 
+// Modules import only downward (`make module-cycles` fails on a circle). Bottom: diagnostics,
+// ids, indicator groups, answers, raw TOML shapes; then conditions, the model, the engine and the
+// outcome; then one compile step per content kind; `load` on top, dispatching by kind.
 pub mod answer;
 pub mod cases;
+mod checklist;
 pub mod condition;
 pub mod diag;
 pub mod encounter;
 pub mod engine;
+pub mod group;
+mod ids;
 pub mod language;
 pub mod load;
 pub mod model;
 pub mod outcome;
+mod protocol;
+mod raw;
 pub mod resources;
 mod satisfy;
 pub mod training;

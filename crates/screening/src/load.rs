@@ -1,24 +1,17 @@
-//! Loading a content library from (path, text) pairs: parse, check, compile.
+//! Loading a content library from (path, text) pairs: tells each file's kind and hands it to
+//! that kind's compile step, in dependency order (glossary, checklists, protocols, directories,
+//! policies, cases, scenarios).
 //!
 //! No IO here: callers read files and pass their text. Every problem is a [`Problem`] with a
 //! position; the loader returns all of them rather than stopping at the first.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::ops::Range;
-
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use toml::Spanned;
-
-use crate::cases::{CaseFile, RawCases};
-use crate::condition::{self, Cond, Scope, Use};
+use crate::cases::CaseFile;
+use crate::checklist::{compile_checklist, Checklist};
 use crate::diag::{FileCtx, Problem};
-use crate::language::{Glossary, Term};
-use crate::model::*;
-use crate::resources::{Directory, Policy, RawDirectory, RawPolicy};
-use crate::satisfy;
-
-type S<T> = Spanned<T>;
+use crate::language::{compile_glossary, Glossary};
+use crate::model::Protocol;
+use crate::resources::{Directory, Policy};
+use crate::training::Scenario;
 
 /// One content file, as read by the caller.
 #[derive(Debug, Clone)]
@@ -35,7 +28,7 @@ pub struct Library {
     pub cases: Vec<CaseFile>,
     pub directories: Vec<Directory>,
     pub policies: Vec<Policy>,
-    pub scenarios: Vec<crate::training::Scenario>,
+    pub scenarios: Vec<Scenario>,
 }
 
 impl Library {
@@ -45,7 +38,7 @@ impl Library {
     pub fn policy(&self, id: &str) -> Option<&Policy> {
         self.policies.iter().find(|p| p.id == id)
     }
-    pub fn scenario(&self, id: &str) -> Option<&crate::training::Scenario> {
+    pub fn scenario(&self, id: &str) -> Option<&Scenario> {
         self.scenarios.iter().find(|s| s.id == id)
     }
 }
@@ -80,182 +73,6 @@ pub fn file_kind(text: &str) -> Option<FileKind> {
     None
 }
 
-// ---------- raw file shapes ----------
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawProtocolFile {
-    protocol: RawHeader,
-    #[serde(default)]
-    section: Vec<RawSection>,
-    #[serde(default)]
-    stop: Vec<RawStop>,
-    #[serde(default)]
-    level: Vec<RawLevel>,
-    #[serde(default)]
-    action: Vec<RawAction>,
-    #[serde(default)]
-    outcome: Vec<RawOutcome>,
-    minor_rule: Option<RawMinorRule>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHeader {
-    id: S<String>,
-    version: S<String>,
-    title: S<String>,
-    population: S<String>,
-    languages: S<Vec<String>>,
-    #[serde(default)]
-    summary: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSection {
-    id: S<String>,
-    title: S<String>,
-    #[serde(default)]
-    safety: bool,
-    include: Option<S<String>>,
-    #[serde(default)]
-    item: Vec<RawItem>,
-}
-
-#[derive(Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawItem {
-    id: S<String>,
-    kind: S<String>,
-    label: Option<S<String>>,
-    answer: Option<S<String>>,
-    #[serde(default)]
-    text: BTreeMap<String, S<String>>,
-    guidance: Option<RawGuidance>,
-    #[serde(default)]
-    choices: Vec<RawChoice>,
-    min: Option<f64>,
-    max: Option<f64>,
-    when: Option<S<String>>,
-    indicates: Option<BTreeMap<String, S<Vec<S<String>>>>>,
-    #[serde(default)]
-    indicates_if: Vec<RawIndicatesIf>,
-    sources: Option<S<Vec<String>>>,
-}
-
-#[derive(Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawGuidance {
-    why: S<String>,
-    how: S<String>,
-    avoid: S<String>,
-}
-
-#[derive(Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawChoice {
-    id: S<String>,
-    #[serde(default)]
-    text: BTreeMap<String, S<String>>,
-    label: Option<S<String>>,
-}
-
-#[derive(Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawIndicatesIf {
-    when: S<String>,
-    groups: Vec<S<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStop {
-    id: S<String>,
-    when: S<String>,
-    reason: S<String>,
-    #[serde(default)]
-    actions: Vec<S<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLevel {
-    id: S<String>,
-    rank: S<u32>,
-    title: S<String>,
-    meaning: S<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAction {
-    id: S<String>,
-    kind: S<String>,
-    text: S<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOutcome {
-    when: S<String>,
-    level: S<String>,
-    #[serde(default)]
-    actions: Vec<S<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMinorRule {
-    level: S<String>,
-    #[serde(default)]
-    actions: Vec<S<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawChecklistFile {
-    checklist: RawChecklistHeader,
-    #[serde(default)]
-    item: Vec<RawItem>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawChecklistHeader {
-    id: S<String>,
-    version: S<String>,
-    title: S<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawGlossary {
-    term: Vec<S<Term>>,
-}
-
-// ---------- the loader ----------
-
-/// Parses TOML into `T`, turning a syntax or shape error into a positioned problem.
-pub(crate) fn parse_toml<T: for<'de> Deserialize<'de>>(cx: &FileCtx, out: &mut Vec<Problem>) -> Option<T> {
-    match toml::from_str::<T>(cx.text) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let off = e.span().map_or(0, |r| r.start);
-            let msg = e.message().trim().replace('\n', " ");
-            out.push(cx.problem(off, msg, Some("see screening-protocols/README.md for the format".into())));
-            None
-        }
-    }
-}
-
-struct Checklist<'a> {
-    id: String,
-    path: &'a str,
-    text: &'a str,
-    items: Vec<RawItem>,
-}
-
 /// Loads and checks a whole library. Returns every problem found when there is any.
 pub fn load(sources: &[Source]) -> Result<Library, Vec<Problem>> {
     let mut problems = Vec::new();
@@ -278,100 +95,62 @@ pub fn load(sources: &[Source]) -> Result<Library, Vec<Problem>> {
     // Glossary first: protocol text is checked against it.
     let mut terms = Vec::new();
     for s in of(FileKind::Glossary) {
-        let cx = FileCtx { path: &s.path, text: &s.text };
-        if let Some(g) = parse_toml::<RawGlossary>(&cx, &mut problems) {
-            for t in g.term {
-                let span = t.span();
-                let t = t.into_inner();
-                if t.avoid.trim().is_empty() || t.prefer.trim().is_empty() || t.why.trim().is_empty() {
-                    problems.push(cx.problem(span.start, "a glossary term needs `avoid`, `prefer` and `why`", None));
-                } else if terms.iter().any(|x: &Term| x.avoid.eq_ignore_ascii_case(&t.avoid) && x.lang == t.lang) {
-                    problems.push(cx.problem(span.start, format!("`{}` is in the glossary twice", t.avoid), None));
-                } else {
-                    terms.push(t);
-                }
-            }
-        }
+        compile_glossary(&FileCtx { path: &s.path, text: &s.text }, &mut terms, &mut problems);
     }
     lib.glossary = Glossary::new(terms);
 
     let mut checklists: Vec<Checklist> = Vec::new();
     for s in of(FileKind::Checklist) {
-        let cx = FileCtx { path: &s.path, text: &s.text };
-        if let Some(c) = parse_toml::<RawChecklistFile>(&cx, &mut problems) {
-            check_id(&cx, &c.checklist.id, &mut problems);
-            check_semver(&cx, &c.checklist.version, &mut problems);
-            if c.checklist.title.get_ref().trim().is_empty() {
-                problems.push(cx.problem(c.checklist.title.span().start, "the checklist has no title", None));
-            }
-            if checklists.iter().any(|x| x.id == *c.checklist.id.get_ref()) {
-                problems.push(cx.problem(c.checklist.id.span().start, format!("checklist `{}` is defined twice", c.checklist.id.get_ref()), None));
-            }
-            for it in &c.item {
-                if it.kind.get_ref() != "observation" {
-                    problems.push(cx.problem(it.kind.span().start, "a checklist holds only observations", Some("kind = \"observation\"".into())));
-                }
-            }
-            checklists.push(Checklist { id: c.checklist.id.into_inner(), path: &s.path, text: &s.text, items: c.item });
+        if let Some(c) = compile_checklist(&FileCtx { path: &s.path, text: &s.text }, &checklists, &mut problems) {
+            checklists.push(c);
         }
     }
 
     for s in of(FileKind::Protocol) {
         let cx = FileCtx { path: &s.path, text: &s.text };
-        if let Some(raw) = parse_toml::<RawProtocolFile>(&cx, &mut problems) {
-            let before = problems.len();
-            let p = compile_protocol(&cx, raw, &checklists, &lib.glossary, &mut problems);
-            if let Some(p) = p {
-                if let Some(other) = lib.protocols.iter().find(|o| o.id == p.id) {
-                    problems.push(cx.problem(0, format!("protocol `{}` is also defined in {}", p.id, other.path), None));
-                } else if problems.len() == before {
-                    lib.protocols.push(p);
-                }
+        let before = problems.len();
+        if let Some(p) = crate::protocol::compile(&cx, &checklists, &lib.glossary, &mut problems) {
+            if let Some(other) = lib.protocols.iter().find(|o| o.id == p.id) {
+                problems.push(cx.problem(0, format!("protocol `{}` is also defined in {}", p.id, other.path), None));
+            } else if problems.len() == before {
+                lib.protocols.push(p);
             }
         }
     }
 
     for s in of(FileKind::Directory) {
         let cx = FileCtx { path: &s.path, text: &s.text };
-        if let Some(d) = parse_toml::<RawDirectory>(&cx, &mut problems) {
-            if let Some(d) = crate::resources::compile_directory(&cx, d, &mut problems) {
-                lib.directories.push(d);
-            }
+        if let Some(d) = crate::resources::compile_directory(&cx, &mut problems) {
+            lib.directories.push(d);
         }
     }
     for s in of(FileKind::Policy) {
         let cx = FileCtx { path: &s.path, text: &s.text };
-        if let Some(p) = parse_toml::<RawPolicy>(&cx, &mut problems) {
-            if let Some(p) = crate::resources::compile_policy(&cx, p, &lib.directories, &mut problems) {
-                lib.policies.push(p);
-            }
+        if let Some(p) = crate::resources::compile_policy(&cx, &lib.directories, &mut problems) {
+            lib.policies.push(p);
         }
     }
 
     for s in of(FileKind::Cases) {
         let cx = FileCtx { path: &s.path, text: &s.text };
-        if let Some(raw) = parse_toml::<RawCases>(&cx, &mut problems) {
-            let folder = parent(&s.path);
-            let beside = sources
-                .iter()
-                .zip(&kinds)
-                .find(|(p, k)| **k == Some(FileKind::Protocol) && parent(&p.path) == folder)
-                .map(|(p, _)| p.path.as_str());
-            if let Some(cf) = crate::cases::compile(&cx, raw, beside, &lib.protocols, &mut problems) {
-                lib.cases.push(cf);
-            }
+        let folder = parent(&s.path);
+        let beside = sources
+            .iter()
+            .zip(&kinds)
+            .find(|(p, k)| **k == Some(FileKind::Protocol) && parent(&p.path) == folder)
+            .map(|(p, _)| p.path.as_str());
+        if let Some(cf) = crate::cases::compile(&cx, beside, &lib.protocols, &mut problems) {
+            lib.cases.push(cf);
         }
     }
 
     for s in of(FileKind::Scenario) {
         let cx = FileCtx { path: &s.path, text: &s.text };
-        if let Some(raw) = parse_toml::<crate::training::RawScenarioFile>(&cx, &mut problems) {
-            if let Some(sc) = crate::training::compile(&cx, raw, &lib.protocols, &lib.glossary, &mut problems) {
-                if let Some(other) = lib.scenarios.iter().find(|o| o.id == sc.id) {
-                    problems.push(cx.problem(0, format!("scenario `{}` is also defined in {}", sc.id, other.path), None));
-                } else {
-                    lib.scenarios.push(sc);
-                }
+        if let Some(sc) = crate::training::compile(&cx, &lib.protocols, &lib.glossary, &mut problems) {
+            if let Some(other) = lib.scenarios.iter().find(|o| o.id == sc.id) {
+                problems.push(cx.problem(0, format!("scenario `{}` is also defined in {}", sc.id, other.path), None));
+            } else {
+                lib.scenarios.push(sc);
             }
         }
     }
@@ -387,524 +166,4 @@ pub fn load(sources: &[Source]) -> Result<Library, Vec<Problem>> {
 
 fn parent(path: &str) -> &str {
     path.rfind(['/', '\\']).map_or("", |i| &path[..i])
-}
-
-pub(crate) fn check_id(cx: &FileCtx, id: &S<String>, out: &mut Vec<Problem>) -> bool {
-    let s = id.get_ref();
-    let ok = !s.is_empty()
-        && s.len() <= 64
-        && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !s.ends_with('-');
-    if !ok {
-        out.push(cx.problem(
-            id.span().start,
-            format!("`{s}` is not a valid id"),
-            Some("ids use lowercase letters, digits and '-', start with a letter, at most 64 characters".into()),
-        ));
-    }
-    ok
-}
-
-fn check_semver(cx: &FileCtx, v: &S<String>, out: &mut Vec<Problem>) {
-    let s = v.get_ref();
-    let core = s.split(['-', '+']).next().unwrap_or("");
-    let parts: Vec<&str> = core.split('.').collect();
-    let ok = parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) && (p.len() == 1 || !p.starts_with('0')));
-    if !ok {
-        out.push(cx.problem(v.span().start, format!("`{s}` is not a semantic version"), Some("like \"1.0.0\"".into())));
-    }
-}
-
-/// An item as gathered from a protocol or a checklist, with the file it came from.
-struct Gathered<'a> {
-    raw: RawItem,
-    section: usize,
-    cx: FileCtx<'a>,
-}
-
-struct ItemScope<'a> {
-    index: &'a HashMap<String, usize>,
-    specs: &'a [AnswerSpec],
-}
-
-impl Scope for ItemScope<'_> {
-    fn lookup(&self, id: &str) -> Option<(usize, &AnswerSpec)> {
-        self.index.get(id).map(|&i| (i, &self.specs[i]))
-    }
-}
-
-fn compile_cond(
-    cx: &FileCtx,
-    src: &S<String>,
-    scope: &ItemScope,
-    ids: &dyn Fn(usize) -> String,
-    usage: Use,
-    out: &mut Vec<Problem>,
-) -> Option<Cond> {
-    let base = cx.string_start(src.span().start);
-    let parsed = condition::parse(src.get_ref()).and_then(|e| condition::resolve(&e, scope, ids, usage));
-    match parsed {
-        Ok(c) => Some(c),
-        Err(e) => {
-            out.push(cx.problem(base + e.offset, e.message, e.hint));
-            None
-        }
-    }
-}
-
-fn check_text(cx: &FileCtx, glossary: &Glossary, s: &S<String>, lang: &str, out: &mut Vec<Problem>) {
-    let base = cx.string_start(s.span().start);
-    for f in glossary.check(s.get_ref(), lang) {
-        out.push(cx.problem(
-            base + f.start,
-            format!("\"{}\" is on the glossary's avoid list", f.found),
-            Some(format!("prefer \"{}\": {}", f.prefer, f.why)),
-        ));
-    }
-}
-
-fn compile_protocol(
-    cx: &FileCtx,
-    raw: RawProtocolFile,
-    checklists: &[Checklist],
-    glossary: &Glossary,
-    out: &mut Vec<Problem>,
-) -> Option<Protocol> {
-    let before = out.len();
-    let h = &raw.protocol;
-    check_id(cx, &h.id, out);
-    check_semver(cx, &h.version, out);
-    check_text(cx, glossary, &h.title, "en", out);
-    let population = match h.population.get_ref().as_str() {
-        "adult" => Population::Adult,
-        "minor" => Population::Minor,
-        other => {
-            out.push(cx.problem(h.population.span().start, format!("unknown population `{other}`"), Some("\"adult\" or \"minor\"".into())));
-            Population::Adult
-        }
-    };
-    let languages = h.languages.get_ref().clone();
-    for must in ["en", "es"] {
-        if !languages.iter().any(|l| l == must) {
-            out.push(cx.problem(h.languages.span().start, format!("languages must include `{must}`"), Some("every protocol ships in English and Spanish at least".into())));
-        }
-    }
-    let mut hasher = Sha256::new();
-    hasher.update(cx.text.as_bytes());
-
-    // Sections and items, in order, with included checklists expanded.
-    let mut sections = Vec::new();
-    let mut gathered: Vec<Gathered> = Vec::new();
-    let mut seen_sections = HashSet::new();
-    let mut saw_non_safety = false;
-    for (si, sec) in raw.section.iter().enumerate() {
-        check_id(cx, &sec.id, out);
-        if !seen_sections.insert(sec.id.get_ref().clone()) {
-            out.push(cx.problem(sec.id.span().start, format!("section `{}` is defined twice", sec.id.get_ref()), None));
-        }
-        check_text(cx, glossary, &sec.title, "en", out);
-        if sec.safety && saw_non_safety {
-            out.push(cx.problem(sec.id.span().start, format!("safety section `{}` comes after other sections", sec.id.get_ref()), Some("safety and medical needs come first: move it to the top".into())));
-        }
-        if !sec.safety {
-            saw_non_safety = true;
-        }
-        if si == 0 && !sec.safety {
-            out.push(cx.problem(sec.id.span().start, "the first section is not a safety section", Some("start with a section marked `safety = true` (safety and medical needs first)".into())));
-        }
-        sections.push(Section { id: sec.id.get_ref().clone(), title: sec.title.get_ref().clone(), safety: sec.safety });
-        if let Some(inc) = &sec.include {
-            match checklists.iter().find(|c| c.id == *inc.get_ref()) {
-                Some(c) => {
-                    hasher.update(c.text.as_bytes());
-                    for it in &c.items {
-                        gathered.push(Gathered { raw: it.clone(), section: si, cx: FileCtx { path: c.path, text: c.text } });
-                    }
-                }
-                None => out.push(cx.problem(inc.span().start, format!("unknown checklist `{}`", inc.get_ref()), Some("a checklist file has [checklist] with this id".into()))),
-            }
-        }
-        for it in &sec.item {
-            gathered.push(Gathered { raw: it.clone(), section: si, cx: FileCtx { path: cx.path, text: cx.text } });
-        }
-        if sec.include.is_none() && sec.item.is_empty() {
-            out.push(cx.problem(sec.id.span().start, format!("section `{}` has no items", sec.id.get_ref()), None));
-        }
-    }
-    if raw.section.is_empty() {
-        out.push(cx.problem(h.id.span().start, "the protocol has no sections", None));
-    }
-
-    // First pass: ids and answer types, so conditions can refer to any item.
-    let mut index = HashMap::new();
-    let mut specs = Vec::new();
-    for (i, g) in gathered.iter().enumerate() {
-        let id = &g.raw.id;
-        check_id(&g.cx, id, out);
-        if index.insert(id.get_ref().clone(), i).is_some() {
-            out.push(g.cx.problem(id.span().start, format!("item id `{}` is used twice", id.get_ref()), Some("item ids are unique across a protocol and the checklists it includes".into())));
-        }
-        specs.push(answer_spec(&g.cx, &g.raw, &languages, glossary, out));
-    }
-    let ids: Vec<String> = gathered.iter().map(|g| g.raw.id.get_ref().clone()).collect();
-    let id_of = |i: usize| ids.get(i).cloned().unwrap_or_default();
-    let scope = ItemScope { index: &index, specs: &specs };
-
-    let mut items = Vec::new();
-    for (i, g) in gathered.iter().enumerate() {
-        let r = &g.raw;
-        let gcx = &g.cx;
-        let kind = match r.kind.get_ref().as_str() {
-            "question" => ItemKind::Question,
-            "observation" => ItemKind::Observation,
-            "script" => ItemKind::Script,
-            other => {
-                out.push(gcx.problem(r.kind.span().start, format!("unknown item kind `{other}`"), Some("\"question\", \"observation\" or \"script\"".into())));
-                ItemKind::Question
-            }
-        };
-        let label = match &r.label {
-            Some(l) if !l.get_ref().trim().is_empty() => {
-                check_text(gcx, glossary, l, "en", out);
-                l.get_ref().clone()
-            }
-            _ => {
-                out.push(gcx.problem(r.id.span().start, format!("item `{}` has no label", r.id.get_ref()), Some("add `label`: a short officer-facing name".into())));
-                String::new()
-            }
-        };
-        let mut text = BTreeMap::new();
-        match kind {
-            ItemKind::Observation => {
-                if let Some((_, t)) = r.text.iter().next() {
-                    out.push(gcx.problem(t.span().start, "an observation is not read to the person, so it has no `text`", Some("put what the officer looks for in `label`".into())));
-                }
-            }
-            _ => {
-                for lang in &languages {
-                    match r.text.get(lang) {
-                        Some(t) if !t.get_ref().trim().is_empty() => {}
-                        _ => out.push(gcx.problem(r.id.span().start, format!("item `{}` is missing its `{lang}` text", r.id.get_ref()), Some(format!("add text.{lang}")))),
-                    }
-                }
-                for (lang, t) in &r.text {
-                    if !languages.contains(lang) {
-                        out.push(gcx.problem(t.span().start, format!("text in `{lang}`, which the protocol does not list"), Some("add the language to `languages` or remove this text".into())));
-                    }
-                    check_text(gcx, glossary, t, lang, out);
-                    text.insert(lang.clone(), t.get_ref().clone());
-                }
-            }
-        }
-        let guidance = match &r.guidance {
-            Some(gd) => {
-                for part in [&gd.why, &gd.how, &gd.avoid] {
-                    if part.get_ref().trim().is_empty() {
-                        out.push(gcx.problem(part.span().start, "officer guidance is empty", Some("say why we ask, how to ask, and what to avoid saying".into())));
-                    }
-                    check_text(gcx, glossary, part, "en", out);
-                }
-                Guidance { why: gd.why.get_ref().clone(), how: gd.how.get_ref().clone(), avoid: gd.avoid.get_ref().clone() }
-            }
-            None => {
-                out.push(gcx.problem(r.id.span().start, format!("item `{}` has no officer guidance", r.id.get_ref()), Some("add guidance.why, guidance.how and guidance.avoid".into())));
-                Guidance { why: String::new(), how: String::new(), avoid: String::new() }
-            }
-        };
-        let sources = match &r.sources {
-            Some(s) if s.get_ref().iter().any(|x| !x.trim().is_empty()) => s.get_ref().clone(),
-            _ => {
-                out.push(gcx.problem(r.id.span().start, format!("item `{}` cites no source", r.id.get_ref()), Some("add `sources`: where the fact behind this item comes from".into())));
-                Vec::new()
-            }
-        };
-        let spec = specs[i].clone();
-        if kind == ItemKind::Observation && spec != AnswerSpec::Observation {
-            if let Some(a) = &r.answer {
-                out.push(gcx.problem(a.span().start, "an observation takes seen / not-seen / not-sure; leave `answer` out", None));
-            }
-        }
-        let when = r.when.as_ref().and_then(|w| compile_cond(gcx, w, &scope, &id_of, Use::SkipLogic { item: i }, out));
-        let mut indicates = Vec::new();
-        if let Some(ind) = &r.indicates {
-            for (key, groups) in ind {
-                let valid_key = if key == "declined" {
-                    out.push(gcx.problem(groups.span().start, "`declined` cannot indicate anything", Some("declining is the person's right, never an indicator".into())));
-                    false
-                } else {
-                    let token_ok = crate::answer::AnswerKind::parse_token(key).is_some_and(|k| spec.tokens().contains(&k));
-                    let choice_ok = matches!(&spec, AnswerSpec::Choice(c) if c.iter().any(|c| c.id == *key));
-                    if !token_ok && !choice_ok {
-                        out.push(gcx.problem(groups.span().start, format!("`indicates.{key}`: `{key}` is not an answer of `{}`", r.id.get_ref()), Some(format!("it takes {}", spec.describe()))));
-                    }
-                    token_ok || choice_ok
-                };
-                let gs = compile_groups(gcx, groups.get_ref(), out);
-                if valid_key {
-                    indicates.push((key.clone(), gs));
-                }
-            }
-        }
-        let mut indicates_if = Vec::new();
-        for ii in &r.indicates_if {
-            if let Some(c) = compile_cond(gcx, &ii.when, &scope, &id_of, Use::ItemIndicator { item: i }, out) {
-                let mut mentioned = Vec::new();
-                c.literals_for(i, &mut mentioned);
-                if mentioned.iter().any(|v| matches!(v, condition::Value::Kind(crate::answer::AnswerKind::Declined))) {
-                    out.push(gcx.problem(ii.when.span().start, "`declined` cannot indicate anything", Some("declining is the person's right, never an indicator".into())));
-                }
-                indicates_if.push((c, compile_groups(gcx, &ii.groups, out)));
-            }
-        }
-        items.push(Item {
-            id: r.id.get_ref().clone(),
-            kind,
-            label,
-            section: g.section,
-            text,
-            guidance,
-            answer: spec,
-            when,
-            when_src: r.when.as_ref().map(|w| w.get_ref().clone()),
-            indicates,
-            indicates_if,
-            sources,
-        });
-    }
-    if !items.iter().any(|i| i.kind != ItemKind::Script) && !items.is_empty() {
-        out.push(cx.problem(h.id.span().start, "the protocol has no questions or observations", None));
-    }
-
-    // Levels and actions.
-    let mut levels = Vec::new();
-    let mut level_ix = HashMap::new();
-    for l in &raw.level {
-        check_id(cx, &l.id, out);
-        if level_ix.insert(l.id.get_ref().clone(), levels.len()).is_some() {
-            out.push(cx.problem(l.id.span().start, format!("level `{}` is defined twice", l.id.get_ref()), None));
-        }
-        if levels.iter().any(|x: &Level| x.rank == *l.rank.get_ref()) {
-            out.push(cx.problem(l.rank.span().start, format!("two levels have rank {}", l.rank.get_ref()), Some("ranks order the levels; each is used once".into())));
-        }
-        check_text(cx, glossary, &l.title, "en", out);
-        check_text(cx, glossary, &l.meaning, "en", out);
-        levels.push(Level { id: l.id.get_ref().clone(), rank: *l.rank.get_ref(), title: l.title.get_ref().clone(), meaning: l.meaning.get_ref().clone() });
-    }
-    if !levels.iter().any(|l| l.rank == 0) {
-        out.push(cx.problem(h.id.span().start, "no level has rank 0", Some("rank 0 is the level shown when no outcome rule holds".into())));
-    }
-    let mut actions = Vec::new();
-    let mut action_ix = HashMap::new();
-    for a in &raw.action {
-        check_id(cx, &a.id, out);
-        if action_ix.insert(a.id.get_ref().clone(), actions.len()).is_some() {
-            out.push(cx.problem(a.id.span().start, format!("action `{}` is defined twice", a.id.get_ref()), None));
-        }
-        let kind = ActionKind::parse(a.kind.get_ref()).unwrap_or_else(|| {
-            out.push(cx.problem(a.kind.span().start, format!("unknown action kind `{}`", a.kind.get_ref()), Some(ActionKind::HINT.into())));
-            ActionKind::Guidance
-        });
-        check_text(cx, glossary, &a.text, "en", out);
-        actions.push(Action { id: a.id.get_ref().clone(), kind, text: a.text.get_ref().clone() });
-    }
-    let action_refs = |list: &[S<String>], out: &mut Vec<Problem>| -> Vec<usize> {
-        list.iter()
-            .filter_map(|a| {
-                let ix = action_ix.get(a.get_ref()).copied();
-                if ix.is_none() {
-                    out.push(cx.problem(a.span().start, format!("unknown action `{}`", a.get_ref()), Some("define it in an [[action]] table".into())));
-                }
-                ix
-            })
-            .collect()
-    };
-    let level_ref = |l: &S<String>, out: &mut Vec<Problem>| -> Option<usize> {
-        let ix = level_ix.get(l.get_ref()).copied();
-        if ix.is_none() {
-            out.push(cx.problem(l.span().start, format!("unknown level `{}`", l.get_ref()), Some("define it in a [[level]] table".into())));
-        }
-        ix
-    };
-
-    let mut stops = Vec::new();
-    let mut stop_ids = HashSet::new();
-    let mut stop_spans: Vec<Range<usize>> = Vec::new();
-    for s in &raw.stop {
-        check_id(cx, &s.id, out);
-        if !stop_ids.insert(s.id.get_ref().clone()) {
-            out.push(cx.problem(s.id.span().start, format!("stop rule `{}` is defined twice", s.id.get_ref()), None));
-        }
-        check_text(cx, glossary, &s.reason, "en", out);
-        let acts = action_refs(&s.actions, out);
-        if let Some(c) = compile_cond(cx, &s.when, &scope, &id_of, Use::Rule, out) {
-            stops.push(StopRule { id: s.id.get_ref().clone(), when: c, when_src: s.when.get_ref().clone(), reason: s.reason.get_ref().clone(), actions: acts });
-            stop_spans.push(s.when.span());
-        }
-    }
-    let mut outcomes = Vec::new();
-    let mut outcome_spans = Vec::new();
-    for o in &raw.outcome {
-        let lv = level_ref(&o.level, out);
-        let acts = action_refs(&o.actions, out);
-        if let (Some(c), Some(lv)) = (compile_cond(cx, &o.when, &scope, &id_of, Use::Rule, out), lv) {
-            outcomes.push(OutcomeRule { when: c, when_src: o.when.get_ref().clone(), level: lv, actions: acts });
-            outcome_spans.push(o.when.span());
-        }
-    }
-    let minor_rule = match &raw.minor_rule {
-        Some(m) => {
-            let lv = level_ref(&m.level, out);
-            let acts = action_refs(&m.actions, out);
-            if let Some(lv) = lv {
-                let top = levels.iter().map(|l| l.rank).max().unwrap_or(0);
-                if levels[lv].rank != top {
-                    out.push(cx.problem(m.level.span().start, format!("the minors rule's level `{}` is not the highest rank", levels[lv].id), Some("a minor in commercial sex is trafficking by law (22 U.S.C. 7102): nothing outranks it".into())));
-                }
-            }
-            if acts.is_empty() {
-                out.push(cx.problem(m.level.span().start, "the minors rule names no action", Some("refer to child protection".into())));
-            }
-            MinorRule { level: lv.unwrap_or(0), actions: acts }
-        }
-        None => {
-            out.push(cx.problem(h.id.span().start, "the protocol has no [minor_rule]", Some("every protocol states the minors rule: a minor in commercial sex is trafficking whatever the answers on force, fraud or coercion".into())));
-            MinorRule { level: 0, actions: Vec::new() }
-        }
-    };
-
-    if out.len() > before {
-        // Reachability needs well-formed items; report what we have.
-        return None;
-    }
-
-    let mut dependents = vec![Vec::new(); items.len()];
-    for (i, it) in items.iter().enumerate() {
-        if let Some(w) = &it.when {
-            let mut refs = Vec::new();
-            w.items(&mut refs);
-            for r in refs {
-                dependents[r].push(i);
-            }
-        }
-    }
-    let protocol = Protocol {
-        id: h.id.get_ref().clone(),
-        version: h.version.get_ref().clone(),
-        title: h.title.get_ref().clone(),
-        summary: h.summary.clone(),
-        population,
-        languages,
-        sections,
-        items,
-        stops,
-        levels,
-        actions,
-        outcomes,
-        minor_rule,
-        content_hash: hex::encode(hasher.finalize()),
-        path: cx.path.to_string(),
-        index,
-        dependents,
-    };
-
-    // Whole-protocol checks: unreachable items and rules that can never hold.
-    let reach = satisfy::Reach::of(&protocol);
-    for (i, it) in protocol.items.iter().enumerate() {
-        if !reach.items[i] {
-            let g = &gathered[i];
-            let at = g.raw.when.as_ref().map_or(g.raw.id.span().start, |w| w.span().start);
-            out.push(g.cx.problem(at, format!("item `{}` can never be shown: its condition cannot hold", it.id), Some("check the values it tests, and that the items it reads can be shown".into())));
-        }
-    }
-    for (k, s) in protocol.stops.iter().enumerate() {
-        if !reach.can_hold(&protocol, &s.when) {
-            out.push(cx.problem(stop_spans[k].start, format!("stop rule `{}` can never hold", s.id), Some("no combination of answers makes its condition true".into())));
-        }
-    }
-    for (k, o) in protocol.outcomes.iter().enumerate() {
-        if !reach.can_hold(&protocol, &o.when) {
-            out.push(cx.problem(outcome_spans[k].start, "this outcome rule can never fire", Some("no combination of answers makes its condition true; check the groups and values it tests".into())));
-        }
-    }
-    Some(protocol)
-}
-
-pub(crate) fn compile_groups(cx: &FileCtx, groups: &[S<String>], out: &mut Vec<Problem>) -> Vec<Group> {
-    groups
-        .iter()
-        .filter_map(|g| {
-            let parsed = Group::parse(g.get_ref());
-            if parsed.is_none() {
-                out.push(cx.problem(g.span().start, format!("unknown indicator group `{}`", g.get_ref()), Some(Group::HINT.into())));
-            }
-            parsed
-        })
-        .collect()
-}
-
-fn answer_spec(cx: &FileCtx, r: &RawItem, languages: &[String], glossary: &Glossary, out: &mut Vec<Problem>) -> AnswerSpec {
-    let kind = r.kind.get_ref().as_str();
-    let name = r.answer.as_ref().map(|a| a.get_ref().as_str());
-    let at = r.answer.as_ref().map_or(r.id.span().start, |a| a.span().start);
-    match (kind, name) {
-        ("observation", _) => return AnswerSpec::Observation,
-        ("script", None) => return AnswerSpec::Read,
-        ("question", None) => {
-            out.push(cx.problem(r.id.span().start, format!("question `{}` has no `answer` type", r.id.get_ref()), Some("answer = \"yes-no\", \"choice\", \"number\" or \"text\"".into())));
-            return AnswerSpec::YesNo;
-        }
-        _ => {}
-    }
-    let spec = match name.unwrap_or("") {
-        "yes-no" => AnswerSpec::YesNo,
-        "number" => AnswerSpec::Number { min: r.min, max: r.max },
-        "text" => AnswerSpec::Text,
-        "read" => AnswerSpec::Read,
-        "choice" => {
-            let mut choices = Vec::new();
-            let mut ids = HashSet::new();
-            for c in &r.choices {
-                check_id(cx, &c.id, out);
-                if crate::answer::AnswerKind::parse_token(c.id.get_ref()).is_some() {
-                    out.push(cx.problem(c.id.span().start, format!("choice id `{}` is an answer token", c.id.get_ref()), Some("not-sure and declined are always offered; pick another id".into())));
-                }
-                if !ids.insert(c.id.get_ref().clone()) {
-                    out.push(cx.problem(c.id.span().start, format!("choice `{}` is listed twice", c.id.get_ref()), None));
-                }
-                for lang in languages {
-                    if !c.text.contains_key(lang) {
-                        out.push(cx.problem(c.id.span().start, format!("choice `{}` is missing its `{lang}` text", c.id.get_ref()), Some(format!("add text.{lang}"))));
-                    }
-                }
-                for (lang, t) in &c.text {
-                    check_text(cx, glossary, t, lang, out);
-                }
-                if let Some(l) = &c.label {
-                    check_text(cx, glossary, l, "en", out);
-                }
-                choices.push(Choice { id: c.id.get_ref().clone(), text: c.text.iter().map(|(k, v)| (k.clone(), v.get_ref().clone())).collect() });
-            }
-            if choices.len() < 2 {
-                out.push(cx.problem(at, "a choice item needs at least two choices", None));
-            }
-            AnswerSpec::Choice(choices)
-        }
-        other => {
-            out.push(cx.problem(at, format!("unknown answer type `{other}`"), Some("\"yes-no\", \"choice\", \"number\" or \"text\"".into())));
-            AnswerSpec::YesNo
-        }
-    };
-    if kind == "script" && !matches!(spec, AnswerSpec::Read | AnswerSpec::YesNo) {
-        out.push(cx.problem(at, "a script is read aloud: its answer is `read`, or `yes-no` when it ends with a question", None));
-    }
-    if !matches!(spec, AnswerSpec::Choice(_)) && !r.choices.is_empty() {
-        out.push(cx.problem(r.choices[0].id.span().start, "`choices` only go with answer = \"choice\"", None));
-    }
-    if let (Some(lo), Some(hi)) = (r.min, r.max) {
-        if lo > hi {
-            out.push(cx.problem(at, format!("min {lo} is above max {hi}"), None));
-        }
-    }
-    spec
 }

@@ -4,48 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::answer::AnswerKind;
 use crate::condition::Cond;
-
-/// Indicator groups: the means (force, fraud, coercion), the purpose, a minor, and safety.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum Group {
-    Force,
-    Fraud,
-    Coercion,
-    PurposeSex,
-    PurposeLabor,
-    Minor,
-    Safety,
-}
-
-impl Group {
-    pub const ALL: [Group; 7] =
-        [Group::Force, Group::Fraud, Group::Coercion, Group::PurposeSex, Group::PurposeLabor, Group::Minor, Group::Safety];
-    pub const HINT: &'static str = "groups are force, fraud, coercion, purpose-sex, purpose-labor, minor, safety";
-
-    pub fn parse(s: &str) -> Option<Group> {
-        Group::ALL.into_iter().find(|g| g.name() == s)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Group::Force => "force",
-            Group::Fraud => "fraud",
-            Group::Coercion => "coercion",
-            Group::PurposeSex => "purpose-sex",
-            Group::PurposeLabor => "purpose-labor",
-            Group::Minor => "minor",
-            Group::Safety => "safety",
-        }
-    }
-
-    pub(crate) fn bit(self) -> u8 {
-        1 << (self as u8)
-    }
-}
+pub use crate::answer::{AnswerSpec, Choice};
+pub use crate::group::Group;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -62,72 +23,6 @@ pub enum ItemKind {
     Question,
     Observation,
     Script,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Choice {
-    pub id: String,
-    /// Words per language (for observations: `en` only, the label).
-    pub text: BTreeMap<String, String>,
-}
-
-/// What an item takes as an answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
-pub enum AnswerSpec {
-    YesNo,
-    Choice(Vec<Choice>),
-    Number { min: Option<f64>, max: Option<f64> },
-    Text,
-    Observation,
-    Read,
-}
-
-impl AnswerSpec {
-    /// Answer tokens (not values) this type accepts.
-    pub fn tokens(&self) -> &'static [AnswerKind] {
-        use AnswerKind::*;
-        match self {
-            AnswerSpec::YesNo => &[Yes, No, NotSure, Declined],
-            AnswerSpec::Choice(_) | AnswerSpec::Number { .. } => &[NotSure, Declined],
-            AnswerSpec::Text => &[Declined],
-            AnswerSpec::Observation => &[Seen, NotSeen, NotSure],
-            AnswerSpec::Read => &[Read],
-        }
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            AnswerSpec::YesNo => "yes-no",
-            AnswerSpec::Choice(_) => "choice",
-            AnswerSpec::Number { .. } => "number",
-            AnswerSpec::Text => "text",
-            AnswerSpec::Observation => "observation",
-            AnswerSpec::Read => "read",
-        }
-    }
-
-    /// "yes, no, not-sure or declined" and the like, for error messages.
-    pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        match self {
-            AnswerSpec::Choice(c) => parts.extend(c.iter().map(|c| c.id.clone())),
-            AnswerSpec::Number { min, max } => parts.push(match (min, max) {
-                (Some(a), Some(b)) => format!("a number from {a} to {b}"),
-                (Some(a), None) => format!("a number of at least {a}"),
-                (None, Some(b)) => format!("a number up to {b}"),
-                (None, None) => "a number".into(),
-            }),
-            AnswerSpec::Text => parts.push("short text".into()),
-            _ => {}
-        }
-        parts.extend(self.tokens().iter().map(|t| t.token().to_string()));
-        match parts.len() {
-            0 => String::new(),
-            1 => parts.remove(0),
-            n => format!("{} or {}", parts[..n - 1].join(", "), parts[n - 1]),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -246,6 +141,14 @@ pub struct MinorRule {
     pub actions: Vec<usize>,
 }
 
+/// The level a stopped or unfinished screening gets in place of the no-indicators level, and
+/// the actions that go with it (`[stopped_rule]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoppedRule {
+    pub level: usize,
+    pub actions: Vec<usize>,
+}
+
 /// A loaded, validated protocol.
 #[derive(Debug, Clone)]
 pub struct Protocol {
@@ -262,6 +165,7 @@ pub struct Protocol {
     pub actions: Vec<Action>,
     pub outcomes: Vec<OutcomeRule>,
     pub minor_rule: MinorRule,
+    pub stopped_rule: StoppedRule,
     /// SHA-256 over the protocol's source and every checklist it includes.
     pub content_hash: String,
     /// Where it was loaded from.
@@ -285,7 +189,7 @@ impl Protocol {
         self.items.iter().filter(|i| i.is_asked()).count()
     }
 
-    /// The level shown when no outcome rule holds.
+    /// The level shown when no outcome rule holds: the no-indicators level, rank 0.
     pub fn base_level(&self) -> usize {
         self.levels.iter().position(|l| l.rank == 0).unwrap_or(0)
     }

@@ -1,5 +1,7 @@
 //! The outcome of a session, available at any point. It says which indicators were seen and
-//! what to offer; it never labels the person, and a partial outcome says it is partial.
+//! what to offer; it never labels the person, and a partial outcome says it is partial: a
+//! stopped or unfinished screening gets the protocol's stopped level, never the no-indicators
+//! level.
 
 use serde::Serialize;
 
@@ -129,11 +131,18 @@ impl Session {
         let stop = if status == Status::Concluded { self.stop_rule() } else { None };
 
         let fired: Vec<_> = p.outcomes.iter().filter(|o| o.when.eval(&crate::engine::View(self))).collect();
-        let level_ix = if minor_rule {
+        let partial = matches!(status, Status::Stopped | Status::InProgress);
+        let mut level_ix = if minor_rule {
             p.minor_rule.level
         } else {
             fired.iter().map(|o| o.level).max_by_key(|l| p.levels[*l].rank).unwrap_or_else(|| p.base_level())
         };
+        // A stopped or unfinished screening concludes nothing past what was seen: it never gets
+        // the no-indicators level, whatever the rules say. What was seen still raises the level.
+        let nothing_concluded = partial && level_ix == p.base_level();
+        if nothing_concluded {
+            level_ix = p.stopped_rule.level;
+        }
         let mut action_ix: Vec<usize> = Vec::new();
         let mut add = |list: &[usize]| {
             for a in list {
@@ -144,6 +153,9 @@ impl Session {
         };
         if minor_rule {
             add(&p.minor_rule.actions);
+        }
+        if nothing_concluded {
+            add(&p.stopped_rule.actions);
         }
         if let Some(s) = stop {
             add(&s.actions);
@@ -158,7 +170,6 @@ impl Session {
             _ => 2,
         });
 
-        let partial = matches!(status, Status::Stopped | Status::InProgress);
         let unanswered = if partial {
             p.items
                 .iter()

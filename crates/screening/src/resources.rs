@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::diag::{FileCtx, Problem};
-use crate::load::check_id;
+use crate::diag::{parse_toml, FileCtx, Problem};
+use crate::ids::check_id;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawDirectory {
+struct RawDirectory {
     directory: RawDirHeader,
     #[serde(default)]
     resource: Vec<RawResource>,
@@ -71,7 +71,9 @@ pub struct Directory {
     pub resources: Vec<Resource>,
 }
 
-pub(crate) fn compile_directory(cx: &FileCtx, raw: RawDirectory, out: &mut Vec<Problem>) -> Option<Directory> {
+/// Reads and checks one resource directory file.
+pub(crate) fn compile_directory(cx: &FileCtx, out: &mut Vec<Problem>) -> Option<Directory> {
+    let raw = parse_toml::<RawDirectory>(cx, out)?;
     let before = out.len();
     check_id(cx, &raw.directory.id, out);
     if !["national", "state", "local"].contains(&raw.directory.scope.get_ref().as_str()) {
@@ -117,7 +119,7 @@ pub(crate) fn compile_directory(cx: &FileCtx, raw: RawDirectory, out: &mut Vec<P
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawPolicy {
+struct RawPolicy {
     policy: RawPolicyBody,
 }
 
@@ -221,7 +223,9 @@ pub struct UnitRecipient {
     pub signing_key: Option<String>,
 }
 
-pub(crate) fn compile_policy(cx: &FileCtx, raw: RawPolicy, dirs: &[Directory], out: &mut Vec<Problem>) -> Option<Policy> {
+/// Reads and checks one agency policy file; its referrals name resources in `dirs`.
+pub(crate) fn compile_policy(cx: &FileCtx, dirs: &[Directory], out: &mut Vec<Problem>) -> Option<Policy> {
+    let raw = parse_toml::<RawPolicy>(cx, out)?;
     let before = out.len();
     let p = raw.policy;
     check_id(cx, &p.id, out);

@@ -11,14 +11,15 @@ use toml::Spanned;
 use crate::answer::Answer;
 use crate::cases::{check_expect, compile_case, run_case, Case, CaseResult, RawExpect};
 use crate::engine::{RawAnswer, Session};
-use crate::diag::{FileCtx, Problem};
-use crate::load::check_id;
+use crate::diag::{parse_toml, FileCtx, Problem};
+use crate::ids::check_id;
+use crate::language::Glossary;
 use crate::model::{Group, ItemKind, Protocol};
 use crate::outcome::{ItemRef, Outcome};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawScenarioFile {
+struct RawScenarioFile {
     scenario: RawScenario,
     trainer: Trainer,
     #[serde(default)]
@@ -90,7 +91,9 @@ pub struct Scenario {
     pub case: Case,
 }
 
-pub(crate) fn compile(cx: &FileCtx, raw: RawScenarioFile, protocols: &[Protocol], glossary: &crate::Glossary, out: &mut Vec<Problem>) -> Option<Scenario> {
+/// Reads one training scenario and checks it against its protocol, like a case.
+pub(crate) fn compile(cx: &FileCtx, protocols: &[Protocol], glossary: &Glossary, out: &mut Vec<Problem>) -> Option<Scenario> {
+    let raw = parse_toml::<RawScenarioFile>(cx, out)?;
     let before = out.len();
     let s = raw.scenario;
     check_id(cx, &s.id, out);

@@ -182,10 +182,11 @@ fn declined_is_never_no_and_never_an_indicator() {
     s.answer("papers-held", Answer::NotSure).unwrap();
     s.answer("age", Answer::Declined).unwrap();
     s.answer("traded", Answer::Declined).unwrap();
+    s.answer("work", Answer::Declined).unwrap();
     let o = s.outcome(None);
     assert!(o.groups.is_empty());
     let declined: Vec<_> = o.declined.iter().map(|d| d.item.as_str()).collect();
-    assert_eq!(declined, ["danger", "age", "traded"]);
+    assert_eq!(declined, ["danger", "age", "traded", "work"]);
     assert_eq!(o.not_sure.len(), 1);
     assert!(!s.is_visible("threat"), "`traded == yes` is false for declined");
     assert_eq!(o.level.id, "none-seen");
@@ -295,6 +296,36 @@ fn outcome_is_available_at_any_point_and_says_partial() {
     let s = Session::new(base());
     let o = s.outcome(None);
     assert!(o.partial && !o.stopped);
+    assert_eq!(o.level.id, "partial", "an unfinished screening concludes nothing, so it is not `none-seen`");
+}
+
+#[test]
+fn a_stopped_session_never_gets_the_no_indicators_level() {
+    let mut s = Session::new(base());
+    s.answer("danger", Answer::No).unwrap();
+    s.answer("consent", Answer::Yes).unwrap();
+    s.stop().unwrap();
+    let o = s.outcome(None);
+    assert!(o.stopped && o.partial && o.groups.is_empty());
+    assert_eq!(o.level.id, "partial");
+    assert_eq!(o.actions.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["hotline"], "the stopped rule's actions");
+
+    // What was seen before the stop still raises the level; the stopped level replaces only
+    // the no-indicators one.
+    let mut s = Session::new(base());
+    s.answer("danger", Answer::No).unwrap();
+    s.answer("consent", Answer::Yes).unwrap();
+    s.answer("papers-held", Answer::Seen).unwrap();
+    s.stop().unwrap();
+    assert_eq!(s.outcome(None).level.id, "some");
+
+    // A screening that runs to its end with nothing seen does get the no-indicators level.
+    let mut s = Session::new(base());
+    for (id, a) in [("danger", Answer::No), ("consent", Answer::Yes), ("papers-held", Answer::NotSeen), ("age", Answer::Number(30.0)), ("traded", Answer::No), ("work", Answer::Declined)] {
+        s.answer(id, a).unwrap();
+    }
+    let o = s.outcome(None);
+    assert!(!o.partial, "{:?}", o.unanswered);
     assert_eq!(o.level.id, "none-seen");
 }
 
@@ -417,6 +448,39 @@ proptest! {
         prop_assert_eq!(again.outcome(None), s.outcome(None));
         prop_assert_eq!(again.current().map(|i| &i.id), s.current().map(|i| &i.id));
         prop_assert_eq!(again.progress(), s.progress());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+
+    /// A stopped session concludes nothing past what was seen: whatever was answered before the
+    /// stop, and wherever it came, its level is never the no-indicators level.
+    #[test]
+    fn a_stopped_session_is_never_at_the_no_indicators_level(picks in prop::collection::vec(0usize..8, 0..40), stop_at in 0usize..40, which in 0usize..2) {
+        let lib = shipped();
+        let p = Arc::new(lib.protocols[which % lib.protocols.len()].clone());
+        let mut s = Session::new(p.clone());
+        for pick in picks.iter().take(stop_at) {
+            let Some(it) = s.current().cloned() else { break };
+            s.answer(&it.id, pick_answer(&it, *pick)).unwrap();
+        }
+        if s.status() != Status::InProgress {
+            // Ended by a stop rule or answered to the end before the stop point: not stopped.
+            return Ok(());
+        }
+        s.stop().unwrap();
+        let o = s.outcome(None);
+        prop_assert!(o.stopped && o.partial);
+        let no_indicators = &p.levels[p.base_level()];
+        prop_assert_eq!(no_indicators.rank, 0);
+        prop_assert_ne!(&o.level.id, &no_indicators.id, "stopped after {} answers", s.log().len());
+        // In place of no indicators it is the stopped level, with the stopped rule's actions.
+        if o.level.id == p.levels[p.stopped_rule.level].id {
+            for a in &p.stopped_rule.actions {
+                prop_assert!(o.actions.iter().any(|x| x.id == p.actions[*a].id));
+            }
+        }
     }
 }
 
