@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const DIST = new URL('../dist/', import.meta.url).pathname;
-const MARKERS = ['test-adult', 'correct horse battery', 'shouldMockEvents'];
+const MARKERS = ['test-adult', 'van-workers', 'correct horse battery', 'shouldMockEvents'];
 const files = [];
 const walk = (d) => {
   for (const e of readdirSync(d, { withFileTypes: true })) {

@@ -1,6 +1,9 @@
-// The only place that talks to the backend. One typed function per command; the types are
-// generated from the Rust DTOs into ../bindings (never edit those by hand).
-import { invoke } from '@tauri-apps/api/core';
+// The only place that talks to the backend. `Commands` names every command with its arguments and
+// its answer; the types are generated from the Rust DTOs into ../bindings (never edit those by
+// hand). A Rust test checks the command names invoked below against the registered commands, and
+// the UI tests' fake backend (../test/fakeBackend.ts) must answer exactly these commands with
+// these types.
+import { invoke as tauriInvoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { Answer } from '../bindings/Answer';
 import type { AppStatus } from '../bindings/AppStatus';
@@ -25,53 +28,107 @@ import type { SyncView } from '../bindings/SyncView';
 import type { TrainingDebrief } from '../bindings/TrainingDebrief';
 import type { TrainingView } from '../bindings/TrainingView';
 
+type None = Record<string, never>;
+
+/** Every backend command: `[arguments, answer]`. */
+export interface Commands {
+  // allowed whatever the lock state
+  status: [None, AppStatus];
+  setup_options: [None, SetupOptions];
+  setup: [{ args: SetupArgs }, AppStatus];
+  unlock: [{ secret: string }, AppStatus];
+  lock: [None, AppStatus];
+  touch: [None, null];
+  // refused by the backend while locked
+  home: [None, Home];
+  new_screening_options: [None, NewScreeningOptions];
+  start_screening: [{ args: StartArgs }, SessionView];
+  resume_draft: [{ draftId: string }, SessionView];
+  current_view: [None, SessionView];
+  answer: [{ itemId: string; answer: Answer }, SessionView];
+  go_back: [None, SessionView];
+  stop_screening: [None, SessionView];
+  handover_start: [None, SessionView];
+  handover_end: [{ secret: string }, SessionView];
+  outcome: [None, OutcomeView];
+  set_referral: [{ resourceId: string; choice: ReferralChoice }, OutcomeView];
+  check_notes: [{ text: string }, Flag[]];
+  save_notes: [{ text: string }, OutcomeView];
+  resource_card: [None, ResourceCard];
+  finalize: [None, Finalized];
+  close_screening: [None, null];
+  sync_status: [None, SyncView];
+  sync_now: [None, SyncView];
+  export_options: [None, ExportOptions];
+  export_bundle: [{ args: ExportArgs }, ExportDone];
+  // training: scenarios in memory, no vault, nothing saved
+  training_scenarios: [None, ScenarioSummary[]];
+  training_begin: [{ scenarioId: string }, TrainingView];
+  training_view: [None, TrainingView];
+  training_answer: [{ itemId: string; answer: Answer }, TrainingView];
+  training_back: [None, TrainingView];
+  training_stop: [None, TrainingView];
+  training_debrief: [{ notes: string }, TrainingDebrief];
+  training_end: [None, null];
+}
+
+export type Command = keyof Commands;
+export type CommandArgs<C extends Command> = Commands[C][0];
+export type CommandResult<C extends Command> = Commands[C][1];
+
+/** `invoke` with the command's own argument and answer types. */
+function invoke<C extends Command>(
+  cmd: C,
+  ...args: CommandArgs<C> extends None ? [] : [CommandArgs<C>]
+): Promise<CommandResult<C>> {
+  return tauriInvoke<CommandResult<C>>(cmd, args[0]);
+}
+
 // ---- allowed whatever the lock state ----
-export const status = (): Promise<AppStatus> => invoke('status');
-export const setupOptions = (): Promise<SetupOptions> => invoke('setup_options');
-export const setup = (args: SetupArgs): Promise<AppStatus> => invoke('setup', { args });
-export const unlock = (secret: string): Promise<AppStatus> => invoke('unlock', { secret });
-export const lock = (): Promise<AppStatus> => invoke('lock');
-export const touch = (): Promise<null> => invoke('touch');
+export const status = () => invoke('status');
+export const setupOptions = () => invoke('setup_options');
+export const setup = (args: SetupArgs) => invoke('setup', { args });
+export const unlock = (secret: string) => invoke('unlock', { secret });
+export const lock = () => invoke('lock');
+export const touch = () => invoke('touch');
 
 // ---- refused by the backend while locked ----
-export const home = (): Promise<Home> => invoke('home');
-export const newScreeningOptions = (): Promise<NewScreeningOptions> => invoke('new_screening_options');
-export const startScreening = (args: StartArgs): Promise<SessionView> => invoke('start_screening', { args });
-export const resumeDraft = (draftId: string): Promise<SessionView> => invoke('resume_draft', { draftId });
-export const currentView = (): Promise<SessionView> => invoke('current_view');
-export const answer = (itemId: string, answer: Answer): Promise<SessionView> => invoke('answer', { itemId, answer });
-export const goBack = (): Promise<SessionView> => invoke('go_back');
-export const stopScreening = (): Promise<SessionView> => invoke('stop_screening');
-export const handoverStart = (): Promise<SessionView> => invoke('handover_start');
-export const handoverEnd = (secret: string): Promise<SessionView> => invoke('handover_end', { secret });
-export const outcome = (): Promise<OutcomeView> => invoke('outcome');
-export const setReferral = (resourceId: string, choice: ReferralChoice): Promise<OutcomeView> =>
-  invoke('set_referral', { resourceId, choice });
-export const checkNotes = (text: string): Promise<Flag[]> => invoke('check_notes', { text });
-export const saveNotes = (text: string): Promise<OutcomeView> => invoke('save_notes', { text });
-export const resourceCard = (): Promise<ResourceCard> => invoke('resource_card');
-export const finalize = (): Promise<Finalized> => invoke('finalize');
-export const closeScreening = (): Promise<null> => invoke('close_screening');
-export const syncStatus = (): Promise<SyncView> => invoke('sync_status');
-export const syncNow = (): Promise<SyncView> => invoke('sync_now');
+export const home = () => invoke('home');
+export const newScreeningOptions = () => invoke('new_screening_options');
+export const startScreening = (args: StartArgs) => invoke('start_screening', { args });
+export const resumeDraft = (draftId: string) => invoke('resume_draft', { draftId });
+export const currentView = () => invoke('current_view');
+export const answer = (itemId: string, answer: Answer) => invoke('answer', { itemId, answer });
+export const goBack = () => invoke('go_back');
+export const stopScreening = () => invoke('stop_screening');
+export const handoverStart = () => invoke('handover_start');
+export const handoverEnd = (secret: string) => invoke('handover_end', { secret });
+export const outcome = () => invoke('outcome');
+export const setReferral = (resourceId: string, choice: ReferralChoice) => invoke('set_referral', { resourceId, choice });
+export const checkNotes = (text: string) => invoke('check_notes', { text });
+export const saveNotes = (text: string) => invoke('save_notes', { text });
+export const resourceCard = () => invoke('resource_card');
+export const finalize = () => invoke('finalize');
+export const closeScreening = () => invoke('close_screening');
+export const syncStatus = () => invoke('sync_status');
+export const syncNow = () => invoke('sync_now');
 /** A background sync pass ended: refresh what is shown of the hub. */
 export const onSync = (handler: () => void): Promise<UnlistenFn> => listen('sync', handler);
-export const exportOptions = (): Promise<ExportOptions> => invoke('export_options');
-export const exportBundle = (args: ExportArgs): Promise<ExportDone> => invoke('export_bundle', { args });
+export const exportOptions = () => invoke('export_options');
+export const exportBundle = (args: ExportArgs) => invoke('export_bundle', { args });
 /** Progress of the export under way. */
 export const onExportProgress = (handler: (p: ExportProgress) => void): Promise<UnlistenFn> =>
   listen<ExportProgress>('export-progress', (e) => handler(e.payload));
 
 // ---- training: scenarios in memory, no vault, nothing saved ----
-export const trainingScenarios = (): Promise<ScenarioSummary[]> => invoke('training_scenarios');
-export const trainingBegin = (scenarioId: string): Promise<TrainingView> => invoke('training_begin', { scenarioId });
-export const trainingView = (): Promise<TrainingView> => invoke('training_view');
-export const trainingAnswer = (itemId: string, answer: Answer): Promise<TrainingView> =>
-  invoke('training_answer', { itemId, answer });
-export const trainingBack = (): Promise<TrainingView> => invoke('training_back');
-export const trainingStop = (): Promise<TrainingView> => invoke('training_stop');
-export const trainingDebrief = (notes: string): Promise<TrainingDebrief> => invoke('training_debrief', { notes });
-export const trainingEnd = (): Promise<null> => invoke('training_end');
+export const trainingScenarios = () => invoke('training_scenarios');
+export const trainingBegin = (scenarioId: string) => invoke('training_begin', { scenarioId });
+export const trainingView = () => invoke('training_view');
+export const trainingAnswer = (itemId: string, answer: Answer) => invoke('training_answer', { itemId, answer });
+export const trainingBack = () => invoke('training_back');
+export const trainingStop = () => invoke('training_stop');
+export const trainingDebrief = (notes: string) => invoke('training_debrief', { notes });
+export const trainingEnd = () => invoke('training_end');
 
 /** The backend locked (inactivity, focus loss, lock button): drop every piece of screen state. */
 export const onLocked = (handler: () => void): Promise<UnlistenFn> => listen('locked', handler);

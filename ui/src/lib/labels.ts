@@ -175,3 +175,11 @@ export function whenAgo(iso: string, now: Date = new Date()): string {
     s < 0 ? '' : s < 60 ? 'just now' : s < 3600 ? unit(Math.floor(s / 60), 'minute') : s < 86400 ? unit(Math.floor(s / 3600), 'hour') : unit(Math.floor(s / 86400), 'day');
   return ago ? `${d.toLocaleString()} (${ago})` : d.toLocaleString();
 }
+
+/** Languages written right to left (by their primary subtag). */
+const RTL = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'ks', 'ps', 'sd', 'ug', 'ur', 'yi']);
+
+/** The writing direction of `language` (a BCP 47 code), for `dir` beside every `lang`. */
+export function textDirection(language: string): 'rtl' | 'ltr' {
+  return RTL.has(language.toLowerCase().split('-')[0]) ? 'rtl' : 'ltr';
+}

@@ -1,16 +1,22 @@
-// A stand-in for the Rust backend (src-tauri/src/field.rs), installed with mockIPC: the same
-// commands, phases and error kinds. Unit tests use it, and `VITE_FAKE_BACKEND=1` builds (the
-// accessibility check) run the UI on it. Two small protocols, an in-memory "vault" of drafts
-// and records, the lock refusal, the hand-over refusal and `saved_events`.
+// The one stand-in for the Rust backend in UI tests, installed with mockIPC: the officer app's
+// commands (src-tauri/src/field.rs: phases, the lock and hand-over refusals, `saved_events`, two
+// small protocols, an in-memory "vault" of drafts and records) and training's
+// (src-tauri/src/training.rs: a scenario run in memory through a small engine, the person's cue,
+// time per section, a debrief against what the scenario expects), in the same shapes and error
+// kinds. Its handlers are typed by `Commands` in ../lib/ipc.ts, over the generated bindings, so a
+// renamed command or field fails the type check, and fakeBackend.test.ts holds the handlers to
+// the commands ipc.ts invokes. Unit tests use it, and `VITE_FAKE_BACKEND=1` builds (the
+// accessibility check) run the UI on it.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
+import type { Command, CommandArgs, CommandResult } from '../lib/ipc';
 import type {
   Answer,
   AppStatus,
   CommandError,
   DraftView,
-  ExportArgs,
   Flag,
+  Group,
   Indicator,
   ItemView,
   Outcome,
@@ -25,6 +31,92 @@ import type {
   RecipientView,
   SyncView,
 } from '../lib/types';
+import type { Debrief } from '../bindings/Debrief';
+import type { Guidance } from '../bindings/Guidance';
+import type { Learning } from '../bindings/Learning';
+import type { Level } from '../bindings/Level';
+import type { ScenarioSummary } from '../bindings/ScenarioSummary';
+import type { SectionView } from '../bindings/SectionView';
+import type { Trainer } from '../bindings/Trainer';
+import type { TrainingDebrief } from '../bindings/TrainingDebrief';
+import type { TrainingView } from '../bindings/TrainingView';
+
+/** One handler per backend command, with the command's own argument and answer types. */
+export type FakeHandlers = { [C in Command]: (args: CommandArgs<C>) => CommandResult<C> | Promise<CommandResult<C>> };
+
+const err = (kind: string, message: string): CommandError => ({ kind, message });
+
+/** An item of a fake protocol; `indicates` is read by the officer's or training's outcome. */
+interface FakeItem<Indicates> {
+  id: string;
+  label: string;
+  kind: ItemView['kind'];
+  type: 'yes-no' | 'observation' | 'read' | 'choice' | 'number' | 'text';
+  section: SectionView;
+  text: Record<string, string>;
+  guidance: Guidance;
+  choices?: { id: string; text: Record<string, string> }[];
+  indicates?: Indicates;
+}
+
+/** The answer tokens the engine offers besides the choices, by answer type. */
+function tokensOf(type: FakeItem<unknown>['type']): string[] {
+  switch (type) {
+    case 'yes-no':
+      return ['yes', 'no', 'not-sure', 'declined'];
+    case 'observation':
+      return ['seen', 'not-seen', 'not-sure'];
+    case 'read':
+      return ['read'];
+    case 'choice':
+    case 'number':
+      return ['not-sure', 'declined'];
+    case 'text':
+      return ['declined'];
+  }
+}
+
+/** The item as src-tauri/src/view.rs builds it: the person's words in `language`. */
+function itemView(it: FakeItem<unknown>, language: string, current: Answer | null): ItemView {
+  const words = (m: Record<string, string>) => m[language] ?? m.en ?? '';
+  return {
+    id: it.id,
+    kind: it.kind,
+    label: it.label,
+    section: it.section,
+    text: it.kind === 'observation' ? it.label : words(it.text),
+    guidance: it.guidance,
+    answer: { type: it.type, choices: (it.choices ?? []).map((c) => ({ id: c.id, text: words(c.text) })), min: null, max: null },
+    options: tokensOf(it.type),
+    current,
+  };
+}
+
+export const GLOSSARY = [
+  { avoid: 'prostitute', prefer: 'person who traded sex', why: 'A label on the person; describe what happened instead.' },
+  { avoid: 'illegal alien', prefer: 'person without immigration status', why: 'Dehumanizing and inaccurate.' },
+  { avoid: 'pimp', prefer: 'trafficker; person who exploits them', why: 'Carries a glamorised image and hides a serious crime.' },
+  { avoid: 'illegals', prefer: 'immigrants; people without status', why: 'A slur that turns people into a category.' },
+  { avoid: 'the victim', prefer: 'the person; their name', why: 'During a screening nothing has been established.' },
+];
+
+/** The glossary check: case-insensitive, on word boundaries, byte offsets as Rust gives them. */
+export function checkNotes(text: string): Flag[] {
+  const flags: Flag[] = [];
+  const bytes = (s: string) => new TextEncoder().encode(s).length;
+  for (const t of GLOSSARY) {
+    const re = new RegExp(`\\b${t.avoid.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'gi');
+    for (const m of text.matchAll(re)) {
+      const before = text.slice(0, m.index);
+      const lines = before.split('\n');
+      const start = bytes(before);
+      flags.push({ start, end: start + bytes(m[0]), line: lines.length, col: lines[lines.length - 1].length + 1, found: m[0], avoid: t.avoid, prefer: t.prefer, why: t.why });
+    }
+  }
+  return flags.sort((a, b) => a.start - b.start);
+}
+
+// ---- the officer app's protocols ----
 
 export const PROTOCOLS: ProtocolSummary[] = [
   {
@@ -56,39 +148,26 @@ export const NON_ARREST = 'Do not arrest for offences the person was compelled t
 export const INTERPRETER_WARNING =
   'Never use a companion, relative, employer or another person from the scene as an interpreter.';
 
-type Kind = ItemView['kind'];
-interface FakeItem {
-  id: string;
-  label: string;
-  kind: Kind;
-  type: string;
-  section: ItemView['section'];
-  text: Record<string, string>;
-  guidance: ItemView['guidance'];
-  options: string[];
-  choices?: { id: string; text: Record<string, string> }[];
-  indicates?: Record<string, keyof Outcome['indicators']>;
-}
-
 const YES_NO = ['yes', 'no', 'not-sure', 'declined'];
-const OBS = ['seen', 'not-seen', 'not-sure'];
 const SAFETY = { id: 'safety', title: 'Safety', safety: true };
 const PERMISSION = { id: 'permission', title: 'Permission', safety: false };
 const OBSERVATIONS = { id: 'observations', title: 'What you see', safety: false };
 const WORK = { id: 'work', title: 'Work and living', safety: false };
 const CLOSING = { id: 'closing', title: 'Closing', safety: false };
 
+type FieldItem = FakeItem<Record<string, keyof Outcome['indicators']>>;
+
 const q = (
   id: string,
   label: string,
-  section: FakeItem['section'],
+  section: SectionView,
   en: string,
   es: string,
-  guidance: FakeItem['guidance'],
-  indicates?: FakeItem['indicates'],
-): FakeItem => ({ id, label, kind: 'question', type: 'yes-no', section, text: { en, es }, guidance, options: YES_NO, indicates });
+  guidance: Guidance,
+  indicates?: FieldItem['indicates'],
+): FieldItem => ({ id, label, kind: 'question', type: 'yes-no', section, text: { en, es }, guidance, indicates });
 
-const ADULT: FakeItem[] = [
+const ADULT: FieldItem[] = [
   q(
     'q-safe-now',
     'Safe to talk now',
@@ -120,7 +199,6 @@ const ADULT: FakeItem[] = [
     section: OBSERVATIONS,
     text: { en: 'Locks on the outside of doors' },
     guidance: { why: 'Restriction of movement.', how: 'Look, do not ask.', avoid: '' },
-    options: OBS,
     indicates: { seen: 'coercion' },
   },
   q(
@@ -149,7 +227,6 @@ const ADULT: FakeItem[] = [
     section: WORK,
     text: { en: 'Are you paid for your work?', es: '¿Le pagan por su trabajo?' },
     guidance: { why: 'Unpaid work can point to labor trafficking.', how: 'Ask without judgment.', avoid: '' },
-    options: ['not-sure', 'declined'],
     choices: [
       { id: 'paid', text: { en: 'Yes, I am paid', es: 'Sí, me pagan' } },
       { id: 'not-paid', text: { en: 'No, I am not paid', es: 'No, no me pagan' } },
@@ -164,11 +241,10 @@ const ADULT: FakeItem[] = [
     section: CLOSING,
     text: { en: 'Thank you for talking with me.', es: 'Gracias por hablar conmigo.' },
     guidance: { why: '', how: 'Read this aloud.', avoid: '' },
-    options: ['read'],
   },
 ];
 
-const MINOR: FakeItem[] = [
+const MINOR: FieldItem[] = [
   ADULT[0],
   {
     id: 'o-older-partner',
@@ -178,7 +254,6 @@ const MINOR: FakeItem[] = [
     section: OBSERVATIONS,
     text: { en: 'With a much older partner or a group of adults' },
     guidance: { why: 'A common sign of exploitation of young people.', how: 'Look, do not ask.', avoid: '' },
-    options: OBS,
     indicates: { seen: 'coercion' },
   },
   q(
@@ -200,17 +275,13 @@ const MINOR: FakeItem[] = [
   ),
 ];
 
-const ITEMS: Record<string, FakeItem[]> = { 'test-adult': ADULT, 'test-minor': MINOR };
+const ITEMS: Record<string, FieldItem[]> = { 'test-adult': ADULT, 'test-minor': MINOR };
 
 const REFERRALS = [
   { resource_id: 'nhth', name: 'National Human Trafficking Hotline', contact: '1-888-373-7888' },
   { resource_id: 'emergency-911', name: 'Emergency services (911)', contact: '911' },
 ];
 
-export const GLOSSARY = [
-  { avoid: 'prostitute', prefer: 'person who traded sex', why: 'A label on the person; describe what happened instead.' },
-  { avoid: 'illegal alien', prefer: 'person without immigration status', why: 'Dehumanizing and inaccurate.' },
-];
 
 export const SECRET = 'correct horse battery';
 
@@ -251,14 +322,16 @@ export interface FakeOptions {
   sync?: Partial<Omit<SyncView, 'pending'>>;
   /** Sealed records already on the device. */
   records?: RecordView[];
+  /** Training scenarios (two small ones by default). */
+  scenarios?: FakeScenario[];
+  /** Where training's fake clock starts, in ms. */
+  clock?: number;
 }
 
 export interface Call {
   cmd: string;
   args: Record<string, unknown>;
 }
-
-const err = (kind: string, message: string): CommandError => ({ kind, message });
 
 /** A small square pattern standing in for a QR code (the real one comes from Rust). */
 export function fakeQr(text: string) {
@@ -277,6 +350,368 @@ export function fakeQr(text: string) {
       modules.push(f ?? (x * 7 + y * 3 + text.length) % 5 < 2);
     }
   return { size, modules, text };
+}
+
+// ---- training's protocol and scenarios ----
+
+type TrainingItem = FakeItem<Record<string, Group[]>>;
+
+const R_SAFETY: SectionView = { id: 'safety', title: 'Safety first', safety: true };
+const R_INTRO: SectionView = { id: 'introduction', title: 'Who you are and what to expect', safety: false };
+const R_OBSERVE: SectionView = { id: 'observations', title: 'What you can see', safety: false };
+const R_WORK: SectionView = { id: 'work', title: 'Work and papers', safety: false };
+
+const g = (why: string, how: string, avoid = '') => ({ why, how, avoid });
+
+export const ROADSIDE: TrainingItem[] = [
+  {
+    id: 'in-danger',
+    kind: 'question',
+    label: 'Hurt or in danger now',
+    type: 'yes-no',
+    section: R_SAFETY,
+    text: { en: 'Are you hurt, or do you feel you are in danger right now?', es: '¿Tiene alguna herida, o siente que corre peligro en este momento?' },
+    guidance: g('Safety comes before anything else.', 'Ask this first, calmly.', 'Do not ask who is putting them in danger.'),
+    indicates: { yes: ['safety'] },
+  },
+  {
+    id: 'introduction',
+    kind: 'script',
+    label: 'Introduction and the right to skip or stop',
+    type: 'read',
+    section: R_INTRO,
+    text: { en: 'I am a police officer. You can skip any question and stop at any time.', es: 'Soy agente de policía. Puede saltar cualquier pregunta y parar en cualquier momento.' },
+    guidance: g('Knowing they can skip or stop gives back some control.', 'Speak slowly, away from companions.'),
+  },
+  {
+    id: 'documents-held',
+    kind: 'observation',
+    label: 'Documents held by someone else',
+    type: 'observation',
+    section: R_OBSERVE,
+    text: { en: 'Documents held by someone else' },
+    guidance: g('Holding papers is a common form of control.', 'Look, do not ask.'),
+    indicates: { seen: ['coercion'] },
+  },
+  {
+    id: 'consent',
+    kind: 'question',
+    label: 'Agrees to a few questions',
+    type: 'yes-no',
+    section: R_INTRO,
+    text: { en: 'Is it all right if I ask you a few short questions?', es: '¿Está bien si le hago unas preguntas cortas?' },
+    guidance: g('Questions are asked only with agreement.', 'Wait for a clear answer.', 'Do not press.'),
+  },
+  {
+    id: 'works-for-someone',
+    kind: 'question',
+    label: 'Works for someone who controls the work',
+    type: 'yes-no',
+    section: R_WORK,
+    text: { en: 'Do you work for someone who controls your work?', es: '¿Trabaja para alguien que controla su trabajo?' },
+    guidance: g('A purpose indicator.', 'Ask plainly.'),
+    indicates: { yes: ['purpose-labor'] },
+  },
+  {
+    id: 'papers-kept',
+    kind: 'question',
+    label: 'Papers kept by someone else',
+    type: 'yes-no',
+    section: R_WORK,
+    text: { en: 'Does someone else keep your ID or papers?', es: '¿Alguien más guarda su identificación o sus papeles?' },
+    guidance: g('Holding documents is a common form of control.', 'Ask plainly.', 'Do not ask about immigration status.'),
+    indicates: { yes: ['coercion'] },
+  },
+  {
+    id: 'paid',
+    kind: 'question',
+    label: 'Paid for the work',
+    type: 'choice',
+    section: R_WORK,
+    text: { en: 'How are you paid for your work?', es: '¿Cómo le pagan por su trabajo?' },
+    guidance: g('Pay that goes to a debt can point to labor trafficking.', 'Ask without judgment.'),
+    choices: [
+      { id: 'paid-self', text: { en: 'I am paid myself', es: 'Me pagan a mí' } },
+      { id: 'paid-debt', text: { en: 'My pay goes to a debt', es: 'Mi pago va a una deuda' } },
+    ],
+    indicates: { 'choice:paid-debt': ['fraud'] },
+  },
+];
+
+const STOP_RULES = [
+  { id: 'no-questions-wanted', item: 'consent', answer: 'no', reason: 'The person does not want to answer questions.', actions: ['hotline-card'] },
+];
+
+const LEVELS: Record<string, Level> = {
+  'no-indicators-seen': { id: 'no-indicators-seen', rank: 0, title: 'No indicators seen', meaning: 'Nothing recorded points to trafficking.' },
+  'indicators-present': { id: 'indicators-present', rank: 1, title: 'Indicators present', meaning: 'At least one indicator was seen or reported.' },
+  'strong-indicators': { id: 'strong-indicators', rank: 2, title: 'Strong indicators', meaning: 'A means and a purpose were both recorded.' },
+  'immediate-danger': { id: 'immediate-danger', rank: 3, title: 'Safety or medical need first', meaning: 'Respond to it now.' },
+};
+
+export interface FakeScenario {
+  summary: Omit<ScenarioSummary, 'trainer' | 'learning'>;
+  trainer: Trainer;
+  learning: Learning[];
+  /** What the person answers, by item id (questions and scripts). */
+  answers: Record<string, Answer>;
+  observe: { item: string; answer: 'seen' | 'not-seen' | 'not-sure'; cue: string }[];
+  stopsAfter?: string;
+  expect: { level: string; groups: Group[]; stopped?: boolean; partial?: boolean };
+}
+
+const PROTOCOL = { id: 'fake-roadside', version: '1.0.0', title: 'Adult roadside screening (test)' };
+
+export const SCENARIOS: FakeScenario[] = [
+  {
+    summary: {
+      id: 'van-workers',
+      title: 'Workers in a van',
+      summary: 'A van of farm workers is stopped; the driver holds their passports.',
+      protocol_id: PROTOCOL.id,
+      protocol_title: PROTOCOL.title,
+      language: 'es',
+    },
+    trainer: {
+      profile: 'Mateo, 34, a farm worker, speaks Spanish.',
+      story: 'His pay goes to a debt to the crew leader, who keeps his passport.',
+      notes: 'Separate the passengers; use the Spanish text, never the driver, to interpret.',
+    },
+    learning: [{ point: 'Holding a worker’s papers is a means of control.', source: '22 U.S.C. 7102' }],
+    answers: {
+      'in-danger': { kind: 'no' },
+      introduction: { kind: 'read' },
+      consent: { kind: 'yes' },
+      'works-for-someone': { kind: 'yes' },
+      'papers-kept': { kind: 'declined' },
+      paid: { kind: 'choice', value: 'paid-debt' },
+    },
+    observe: [{ item: 'documents-held', answer: 'seen', cue: 'The driver hands over a stack of eight passports.' }],
+    expect: { level: 'strong-indicators', groups: ['fraud', 'coercion', 'purpose-labor'], stopped: false, partial: false },
+  },
+  {
+    summary: {
+      id: 'stops-early',
+      title: 'A person who stops early',
+      summary: 'A salon worker agrees to questions, then asks to stop.',
+      protocol_id: PROTOCOL.id,
+      protocol_title: PROTOCOL.title,
+      language: 'en',
+    },
+    trainer: {
+      profile: 'Linh, 36, a salon worker.',
+      story: 'She answers two questions and then sees the driver watching.',
+      notes: 'Accept the stop at once; offer the card discreetly.',
+    },
+    learning: [{ point: 'A person can stop at any time; what was never asked is not a no.', source: 'WHO ethical and safety recommendations' }],
+    answers: {
+      'in-danger': { kind: 'no' },
+      introduction: { kind: 'read' },
+      consent: { kind: 'yes' },
+      'works-for-someone': { kind: 'yes' },
+    },
+    observe: [{ item: 'documents-held', answer: 'not-seen', cue: 'She shows her own license from her own purse.' }],
+    stopsAfter: 'works-for-someone',
+    expect: { level: 'indicators-present', groups: ['purpose-labor'], stopped: true, partial: true },
+  },
+];
+
+
+const GROUP_ORDER: Group[] = ['force', 'fraud', 'coercion', 'purpose-sex', 'purpose-labor', 'minor', 'safety'];
+const MEANS: Group[] = ['force', 'fraud', 'coercion'];
+
+const tokenOf = (a: Answer): string => ('value' in a ? `${a.kind}:${a.value}` : a.kind);
+
+class Run {
+  answers = new Map<string, Answer>();
+  position: number | null = 0;
+  stopped = false;
+  spent = new Map<string, number>();
+  shownAt: number;
+  constructor(
+    public scenario: FakeScenario,
+    now: number,
+  ) {
+    this.shownAt = now;
+  }
+
+  stopRule() {
+    return STOP_RULES.find((r) => {
+      const a = this.answers.get(r.item);
+      return a !== undefined && tokenOf(a) === r.answer;
+    });
+  }
+
+  status(): Status {
+    if (this.stopped) return 'stopped';
+    if (this.position !== null) return 'in-progress';
+    return this.stopRule() ? 'concluded' : 'complete';
+  }
+
+  /** Applies an event, charging the time since the item showed to the section it was in. */
+  apply(now: number, event: () => void): TrainingView {
+    const sec = this.position === null ? null : ROADSIDE[this.position].section.id;
+    event();
+    if (sec !== null) this.spent.set(sec, (this.spent.get(sec) ?? 0) + Math.max(0, now - this.shownAt) / 1000);
+    this.shownAt = now;
+    return this.view();
+  }
+
+  previous(): number | null {
+    if (this.position !== null) return this.position > 0 ? this.position - 1 : null;
+    for (let j = ROADSIDE.length - 1; j >= 0; j--) if (this.answers.has(ROADSIDE[j].id)) return j;
+    return null;
+  }
+
+  answer(id: string, a: Answer) {
+    if (this.stopped) throw err('stopped', 'the person stopped the screening; it is kept as it was');
+    if (this.position === null) {
+      const r = this.stopRule();
+      if (r) throw err('concluded', `the screening was concluded by the stop rule \`${r.id}\``);
+    }
+    const i = ROADSIDE.findIndex((x) => x.id === id);
+    if (i < 0) throw err('unknown-item', `no item \`${id}\``);
+    const it = ROADSIDE[i];
+    const ok = 'value' in a ? a.kind === 'choice' && it.type === 'choice' && !!it.choices?.some((c) => c.id === a.value) : tokensOf(it.type).includes(a.kind);
+    if (!ok) throw err('invalid-answer', `\`${id}\`: ${tokenOf(a)} is not an answer to this item`);
+    this.answers.set(id, a);
+    if (this.stopRule()) {
+      this.position = null;
+      return;
+    }
+    const open = (j: number) => !this.answers.has(ROADSIDE[j].id);
+    let next: number | null = null;
+    for (let j = i + 1; j < ROADSIDE.length && next === null; j++) if (open(j)) next = j;
+    for (let j = 0; j < i && next === null; j++) if (open(j)) next = j;
+    this.position = next;
+  }
+
+  back() {
+    if (this.stopped) throw err('stopped', 'the person stopped the screening; it is kept as it was');
+    const p = this.previous();
+    if (p === null) throw err('at-start', 'already at the first item');
+    this.position = p;
+  }
+
+  stop() {
+    if (this.stopped) throw err('stopped', 'the person stopped the screening; it is kept as it was');
+    this.stopped = true;
+  }
+
+  personAnswer(id: string): Answer | null {
+    const s = this.scenario;
+    if (s.answers[id]) return s.answers[id];
+    const o = s.observe.find((c) => c.item === id);
+    return o ? { kind: o.answer } : null;
+  }
+
+  view(): TrainingView {
+    const s = this.scenario;
+    const lang = s.summary.language;
+    const it = this.position === null ? null : ROADSIDE[this.position];
+    const status = this.status();
+    const rule = this.stopRule();
+    return {
+      scenario: { id: s.summary.id, title: s.summary.title, summary: s.summary.summary, language: lang, trainer: s.trainer, learning: s.learning },
+      session: {
+        draft_id: null,
+        protocol: PROTOCOL,
+        language: lang,
+        current: it && itemView(it, lang, this.answers.get(it.id) ?? null),
+        position: { index: this.position === null ? ROADSIDE.length : this.position + 1, total: ROADSIDE.length },
+        can_go_back: !this.stopped && this.previous() !== null,
+        status,
+        stop_rule: status === 'concluded' && rule ? { id: rule.id, reason: rule.reason } : null,
+        saved_events: 0,
+        handover: false,
+      },
+      person: it && {
+        says: this.personAnswer(it.id),
+        observe: s.observe.find((c) => c.item === it.id)?.cue ?? null,
+        stops_here: s.stopsAfter === it.id,
+      },
+    };
+  }
+
+  outcome(): Outcome {
+    const indicators: Outcome['indicators'] = { force: [], fraud: [], coercion: [], purpose: [], minor: [], safety: [] };
+    const found = new Set<Group>();
+    for (const it of ROADSIDE) {
+      const a = this.answers.get(it.id);
+      const gs = a ? (it.indicates?.[tokenOf(a)] ?? []) : [];
+      for (const grp of gs) {
+        found.add(grp);
+        const key = grp.startsWith('purpose') ? 'purpose' : (grp as keyof Outcome['indicators']);
+        const ind: Indicator = { item: it.id, label: it.label, answer: a && 'value' in a ? String(a.value) : (a?.kind ?? ''), detail: grp.startsWith('purpose-') ? grp.slice(8) : null };
+        indicators[key].push(ind);
+      }
+    }
+    const groups = GROUP_ORDER.filter((x) => found.has(x));
+    const level = groups.includes('safety')
+      ? LEVELS['immediate-danger']
+      : groups.some((x) => MEANS.includes(x)) && groups.some((x) => x.startsWith('purpose'))
+        ? LEVELS['strong-indicators']
+        : groups.length > 0
+          ? LEVELS['indicators-present']
+          : LEVELS['no-indicators-seen'];
+    const ref = (t: string) => ROADSIDE.filter((it) => this.answers.get(it.id)?.kind === t).map((it) => ({ item: it.id, label: it.label }));
+    const partial = this.status() !== 'complete' && this.status() !== 'concluded' ? true : false;
+    const rule = this.stopRule();
+    return {
+      protocol: { id: PROTOCOL.id, version: PROTOCOL.version, content_hash: 'fake' },
+      status: this.status(),
+      level,
+      groups,
+      indicators,
+      declined: ref('declined'),
+      not_sure: ref('not-sure'),
+      stopped: this.stopped,
+      partial,
+      stop_rule: rule ? { id: rule.id, reason: rule.reason } : null,
+      minor_rule: false,
+      unanswered: partial ? ROADSIDE.filter((it) => !this.answers.has(it.id)).map((it) => it.id) : [],
+      actions: level.rank >= 2 ? [{ id: 'trafficking-unit', kind: 'unit', text: 'Contact the trafficking unit.' }] : [{ id: 'hotline-card', kind: 'hotline', text: 'Offer the hotline card.' }],
+      non_arrest_guidance: groups.length > 0 ? 'Do not arrest for offences the person was compelled to commit.' : null,
+    };
+  }
+
+  debrief(notes: string): TrainingDebrief {
+    const s = this.scenario;
+    const o = this.outcome();
+    const e = s.expect;
+    const mismatches: string[] = [];
+    if (o.level.id !== e.level) mismatches.push(`level: expected \`${e.level}\`, got \`${o.level.id}\``);
+    const want = GROUP_ORDER.filter((x) => e.groups.includes(x));
+    if (want.join() !== o.groups.join()) mismatches.push(`groups: expected [${want.join(', ')}], got [${o.groups.join(', ')}]`);
+    if (e.stopped !== undefined && e.stopped !== o.stopped) mismatches.push(`stopped: expected ${e.stopped}, got ${o.stopped}`);
+    if (e.partial !== undefined && e.partial !== o.partial) mismatches.push(`partial: expected ${e.partial}, got ${o.partial}`);
+    const recorded = Object.values(o.indicators).flat().map((i) => i.item);
+    const debrief: Debrief = {
+      scenario: s.summary.id,
+      title: s.summary.title,
+      protocol: PROTOCOL.id,
+      matched: mismatches.length === 0,
+      mismatches,
+      expected_level: e.level,
+      expected_level_title: LEVELS[e.level]?.title ?? '',
+      expected_groups: e.groups,
+      found_groups: o.groups,
+      missed_groups: e.groups.filter((x) => !o.groups.includes(x)),
+      extra_groups: o.groups.filter((x) => !e.groups.includes(x)),
+      observations_missed: s.observe
+        .filter((c) => c.answer === 'seen')
+        .filter((c) => ROADSIDE.find((it) => it.id === c.item)?.indicates)
+        .filter((c) => !recorded.includes(c.item))
+        .map((c) => ({ item: c.item, label: ROADSIDE.find((it) => it.id === c.item)?.label ?? '' })),
+      outcome: o,
+      learning: s.learning,
+    };
+    const sections = ROADSIDE.map((it) => it.section)
+      .filter((sec, i, all) => all.findIndex((x) => x.id === sec.id) === i)
+      .filter((sec) => this.spent.has(sec.id))
+      .map((sec) => ({ id: sec.id, title: sec.title, seconds: this.spent.get(sec.id)! }));
+    return { debrief, note_flags: checkNotes(notes), sections, total_seconds: sections.reduce((t, x) => t + x.seconds, 0) };
+  }
 }
 
 /** Install the fake backend with mockIPC; returns the recorded calls and a few levers. */
@@ -308,6 +743,14 @@ export function installFakeBackend(options: FakeOptions = {}) {
   let exportGate: Promise<void> | null = null;
   let releaseGate: (() => void) | null = null;
   let savePath: string | null = CHOSEN_PATH;
+  // Training: one run at a time, in memory, on a fake clock (ms).
+  const scenarios = options.scenarios ?? SCENARIOS;
+  let clock = options.clock ?? 1_000_000;
+  let run: Run | null = null;
+  const training = (): Run => {
+    if (!run) throw err('no-session', 'no training scenario is running; choose one first');
+    return run;
+  };
 
   function syncView(): SyncView {
     unlocked();
@@ -355,26 +798,6 @@ export function installFakeBackend(options: FakeOptions = {}) {
 
   const items = (d: Draft) => ITEMS[d.protocol];
 
-  function itemView(d: Draft, it: FakeItem): ItemView {
-    const words = (m: Record<string, string>) => m[d.language] ?? m.en;
-    return {
-      id: it.id,
-      kind: it.kind,
-      label: it.label,
-      section: it.section,
-      text: it.kind === 'observation' ? it.label : words(it.text),
-      guidance: it.guidance,
-      answer: {
-        type: it.type,
-        choices: (it.choices ?? []).map((c) => ({ id: c.id, text: words(c.text) })),
-        min: null,
-        max: null,
-      },
-      options: it.options,
-      current: d.answers.get(it.id) ?? null,
-    };
-  }
-
   function view(): SessionView {
     const d = current();
     const p = PROTOCOLS.find((x) => x.id === d.protocol)!;
@@ -383,12 +806,12 @@ export function installFakeBackend(options: FakeOptions = {}) {
       draft_id: d.id,
       protocol: { id: p.id, version: p.version, title: p.title },
       language: d.language,
-      current: d.status === 'in-progress' ? itemView(d, list[d.index]) : null,
+      current: d.status === 'in-progress' ? itemView(list[d.index], d.language, d.answers.get(list[d.index].id) ?? null) : null,
       position: { index: d.index + 1, total: list.length },
       can_go_back: d.index > 0 && d.status !== 'stopped',
       status: d.status,
       stop_rule: d.status === 'concluded' ? stopRule(d) : null,
-      saved_events: d.events as unknown as SessionView['saved_events'],
+      saved_events: d.events,
       handover: !!open?.handover,
     };
   }
@@ -451,21 +874,6 @@ export function installFakeBackend(options: FakeOptions = {}) {
     };
   }
 
-  function check(text: string): Flag[] {
-    const flags: Flag[] = [];
-    const lower = text.toLowerCase();
-    for (const g of GLOSSARY) {
-      let from = 0;
-      for (;;) {
-        const at = lower.indexOf(g.avoid, from);
-        if (at < 0) break;
-        flags.push({ start: at, end: at + g.avoid.length, line: 1, col: at + 1, found: text.slice(at, at + g.avoid.length), avoid: g.avoid, prefer: g.prefer, why: g.why });
-        from = at + g.avoid.length;
-      }
-    }
-    return flags.sort((a, b) => a.start - b.start);
-  }
-
   function outcomeView(): OutcomeView {
     officerOnly();
     const d = current();
@@ -473,7 +881,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
       outcome: outcome(d),
       referrals: REFERRALS.map((r) => ({ ...r, choice: d.referrals.get(r.resource_id) ?? 'not-offered' })),
       notes: d.notes,
-      note_flags: check(d.notes),
+      note_flags: checkNotes(d.notes),
     };
   }
 
@@ -490,7 +898,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
     open = null;
   }
 
-  const handlers: Record<string, (args: Record<string, unknown>) => unknown> = {
+  const handlers: FakeHandlers = {
     status: () => status(),
     setup_options: () => {
       if (phase !== 'setup' && phase !== 'wiped') throw err('already-set-up', 'this device is already set up');
@@ -498,7 +906,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
     },
     setup: (args) => {
       if (phase !== 'setup' && phase !== 'wiped') throw err('already-set-up', 'this device is already set up');
-      const a = args.args as { officer_id: string; secret: string; recovery_recipient: string | null; policy_id: string; protocols: string[] };
+      const a = args.args;
       const pol = POLICIES.find((p) => p.id === a.policy_id);
       if (!a.officer_id.trim()) throw err('invalid', 'the officer id must be 1 to 64 printable characters');
       if (!pol) throw err('unknown-policy', `no policy \`${a.policy_id}\``);
@@ -537,10 +945,10 @@ export function installFakeBackend(options: FakeOptions = {}) {
         protocol_title: PROTOCOLS.find((p) => p.id === d.protocol)!.title,
         language: d.language,
         started_at: '2026-03-01T02:10:00Z',
-        saved_events: d.events as unknown as DraftView['saved_events'],
+        saved_events: d.events,
       }));
       return {
-        officer_id: officer,
+        officer_id: officer ?? '',
         device_id: 'device-1',
         drafts: ds,
         records: [...records],
@@ -579,7 +987,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
     },
     start_screening: (args) => {
       officerOnly();
-      const a = args.args as { protocol_id: string; language: string; encounter: { type: string; setting: string; interpreter: string } };
+      const a = args.args;
       const p = PROTOCOLS.find((x) => x.id === a.protocol_id && enabled.includes(x.id));
       if (!p) throw err('unknown-protocol', `no protocol \`${a.protocol_id}\``);
       if (!p.languages.includes(a.language)) throw err('unknown-language', `no \`${a.language}\``);
@@ -592,7 +1000,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
     },
     resume_draft: (args) => {
       officerOnly();
-      const d = drafts.get(String(args.draftId));
+      const d = drafts.get(args.draftId);
       if (!d) throw err('not-found', 'no such draft');
       open = { draft: d.id, handover: false };
       return view();
@@ -600,13 +1008,13 @@ export function installFakeBackend(options: FakeOptions = {}) {
     current_view: () => view(),
     answer: (args) => {
       const d = current();
-      const id = String(args.itemId);
+      const id = args.itemId;
       const list = items(d);
       if (d.status === 'stopped') throw err('stopped', 'the screening was stopped');
       if (d.status !== 'in-progress') throw err('concluded', 'the screening is over');
       if (list[d.index].id !== id) throw open!.handover ? err('handover', 'only the current question') : err('not-shown', `item \`${id}\` is not shown`);
       return record((d) => {
-        const a = args.answer as Answer;
+        const a = args.answer;
         d.answers.set(id, a);
         if (id === 's-consent' && a.kind === 'no') d.status = 'concluded';
         else if (id === 'q-traded-sex' && a.kind === 'yes') d.status = 'concluded';
@@ -640,18 +1048,18 @@ export function installFakeBackend(options: FakeOptions = {}) {
     set_referral: (args) => {
       officerOnly();
       const d = current();
-      const id = String(args.resourceId);
+      const id = args.resourceId;
       if (!REFERRALS.some((r) => r.resource_id === id)) throw err('unknown-resource', `\`${id}\` is not a referral`);
-      d.referrals.set(id, args.choice as ReferralChoice);
+      d.referrals.set(id, args.choice);
       return outcomeView();
     },
     check_notes: (args) => {
       officerOnly();
-      return check(String(args.text));
+      return checkNotes(args.text);
     },
     save_notes: (args) => {
       officerOnly();
-      const text = String(args.text);
+      const text = args.text;
       if ([...text].length > 2000) throw err('too-long', 'notes are kept brief: at most 2000 characters');
       current().notes = text.trim();
       return outcomeView();
@@ -694,7 +1102,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
     },
     export_bundle: async (args) => {
       officerOnly();
-      const a = args.args as ExportArgs;
+      const a = args.args;
       if (recipients.length === 0)
         throw err('no-recipients', 'the agency policy lists no unit recipients: ask the unit to add its custodians ([[policy.recipients]])');
       if (a.recipients.length === 0) throw err('invalid', 'choose at least one recipient');
@@ -721,7 +1129,10 @@ export function installFakeBackend(options: FakeOptions = {}) {
       if (hub.enrolled && hub.online) {
         const failing = new Set(hub.errors.map((e) => e.record_id));
         records.forEach((r) => {
-          if (r.queued && !failing.has(r.id)) ((r.synced = true), (r.queued = false));
+          if (r.queued && !failing.has(r.id)) {
+            r.synced = true;
+            r.queued = false;
+          }
         });
         hub = { ...hub, last_sync: new Date().toISOString(), last_error: null };
         return syncView();
@@ -729,6 +1140,34 @@ export function installFakeBackend(options: FakeOptions = {}) {
       if (hub.enrolled) hub = { ...hub, last_error: 'the hub is not reachable; records stay queued' };
       return hub.enrolled ? syncView() : v;
     },
+    training_scenarios: () => scenarios.map((s) => ({ ...s.summary, trainer: s.trainer, learning: s.learning })),
+    training_begin: ({ scenarioId }) => {
+      const s = scenarios.find((x) => x.summary.id === scenarioId);
+      if (!s) throw err('unknown-scenario', `no training scenario \`${scenarioId}\``);
+      run = new Run(s, clock);
+      return run.view();
+    },
+    training_view: () => training().view(),
+    training_answer: ({ itemId, answer }) => {
+      const r = training();
+      return r.apply(clock, () => r.answer(itemId, answer));
+    },
+    training_back: () => {
+      const r = training();
+      return r.apply(clock, () => r.back());
+    },
+    training_stop: () => {
+      const r = training();
+      return r.apply(clock, () => r.stop());
+    },
+    training_debrief: ({ notes }) => training().debrief(notes),
+    training_end: () => {
+      run = null;
+      return null;
+    },
+  };
+  // Plugin commands (not the app's own): the save dialog.
+  const plugins: Record<string, () => unknown> = {
     'plugin:dialog|save': () => savePath,
   };
 
@@ -742,9 +1181,9 @@ export function installFakeBackend(options: FakeOptions = {}) {
         if (e.kind === 'locked') doLock();
         throw e;
       }
-      const h = handlers[cmd];
-      if (!h) throw err('unknown-command', `No such command: ${cmd}`);
-      return h(args);
+      if (cmd in handlers) return (handlers[cmd as Command] as (a: unknown) => unknown)(args);
+      if (cmd in plugins) return plugins[cmd]();
+      throw err('unknown-command', `No such command: ${cmd}`);
     },
     { shouldMockEvents: true },
   );
@@ -788,7 +1227,21 @@ export function installFakeBackend(options: FakeOptions = {}) {
     /** Bundles written so far, by path. */
     files: () => new Map(files),
     /** Mark every queued record as acknowledged by the hub. */
-    syncAll: () => records.forEach((r) => ((r.synced = true), (r.queued = false))),
+    syncAll: () =>
+      records.forEach((r) => {
+        r.synced = true;
+        r.queued = false;
+      }),
+    /** The commands this fake answers. */
+    handled: () => Object.keys(handlers) as Command[],
+    /** Training: the answers recorded in the current run, by item id (empty when none runs). */
+    recorded: (): Record<string, Answer> => (run ? Object.fromEntries(run.answers) : {}),
+    /** Training: whether a run is open. */
+    running: () => run !== null,
+    /** Training: moves the fake clock on. */
+    advance: (seconds: number) => {
+      clock += seconds * 1000;
+    },
   };
 }
 

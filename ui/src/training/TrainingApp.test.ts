@@ -1,7 +1,7 @@
 import { describe, expect, test, vi } from 'vitest';
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import TrainingApp from './TrainingApp.svelte';
-import { installFakeTraining, type FakeTraining } from './fakeTraining';
+import { installFakeBackend, type FakeBackend } from '../test/fakeBackend';
 
 const click = (el: Element | null) => {
   if (!el) throw new Error('no such element');
@@ -22,8 +22,8 @@ function expectMark() {
   expect(h1?.textContent).toMatch(/^Training\./);
 }
 
-async function open(opts: { onExit?: () => void } = {}): Promise<FakeTraining> {
-  const fake = installFakeTraining();
+async function open(opts: { onExit?: () => void } = {}): Promise<FakeBackend> {
+  const fake = installFakeBackend();
   render(TrainingApp, { onExit: opts.onExit ?? (() => {}) });
   await screen.findByRole('heading', { name: /Choose a scenario/, level: 1 });
   return fake;
@@ -52,7 +52,7 @@ async function record(css: string) {
 const token = (t: string) => `[data-token="${t}"]`;
 
 /** Walks the van scenario recording every reply except the passports, which are recorded as not seen. */
-async function walkVan(fake: FakeTraining) {
+async function walkVan(fake: FakeBackend) {
   await startRun('van-workers', 'app');
   const steps: [string, number][] = [
     [token('no'), 12],

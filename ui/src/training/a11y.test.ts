@@ -2,7 +2,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import axe from 'axe-core';
 import TrainingApp from './TrainingApp.svelte';
-import { installFakeTraining } from './fakeTraining';
+import { installFakeBackend } from '../test/fakeBackend';
 
 const $ = (css: string) => document.querySelector(css) as HTMLElement;
 const screenName = () => document.querySelector('[data-screen]')?.getAttribute('data-screen') ?? null;
@@ -21,7 +21,7 @@ async function step(css: string) {
 }
 
 async function open() {
-  installFakeTraining();
+  installFakeBackend();
   render(TrainingApp, { onExit: () => {} });
   await screen.findByRole('heading', { name: /Choose a scenario/ });
 }

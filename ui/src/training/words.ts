@@ -20,31 +20,12 @@ export function languageName(code: string): string {
 /** The trainee's words for the answer tokens: the officer app's. */
 export const TOKENS = TOKEN_LABELS;
 
-/** Answer tokens offered when the backend sends none (never happens for a valid item). */
-const DEFAULT_TOKENS: Record<string, string[]> = {
-  'yes-no': ['yes', 'no', 'not-sure', 'declined'],
-  choice: ['not-sure', 'declined'],
-  number: ['not-sure', 'declined'],
-  text: ['declined'],
-  observation: ['seen', 'not-seen', 'not-sure'],
-  read: ['read'],
-};
-
-export function tokensFor(item: ItemView): string[] {
-  const t = item.options.length > 0 ? item.options : (DEFAULT_TOKENS[item.answer.type] ?? []);
-  return t.filter((x) => x in TOKENS);
-}
-
 /** What the person reads or hears, in their language: the officer app's words. */
 export { personWords, personWordsLanguage, type PersonWords };
 
 /** A stable token for an answer: `yes`, `choice:paid`, `number:3`, `text:...`. */
 export function answerToken(a: Answer): string {
   return 'value' in a ? `${a.kind}:${a.value}` : a.kind;
-}
-
-export function sameAnswer(a: Answer | null, b: Answer): boolean {
-  return a !== null && answerToken(a) === answerToken(b);
 }
 
 /**
