@@ -54,10 +54,12 @@ pub fn generated_protocol(n: usize) -> String {
     }
     s += "\n[[level]]\nid = \"none\"\nrank = 0\ntitle = \"None\"\nmeaning = \"m\"\n\
           [[level]]\nid = \"some\"\nrank = 1\ntitle = \"Some\"\nmeaning = \"m\"\n\
-          [[level]]\nid = \"minor\"\nrank = 2\ntitle = \"Minor\"\nmeaning = \"m\"\n\
+          [[level]]\nid = \"stopped\"\nrank = 2\ntitle = \"Stopped\"\nmeaning = \"m\"\n\
+          [[level]]\nid = \"minor\"\nrank = 3\ntitle = \"Minor\"\nmeaning = \"m\"\n\
           [[action]]\nid = \"hotline\"\nkind = \"hotline\"\ntext = \"Offer the hotline.\"\n\
           [[outcome]]\nwhen = \"count(force, fraud, coercion) >= 2\"\nlevel = \"some\"\nactions = [\"hotline\"]\n\
-          [minor_rule]\nlevel = \"minor\"\nactions = [\"hotline\"]\n";
+          [minor_rule]\nlevel = \"minor\"\nactions = [\"hotline\"]\n\
+          [stopped_rule]\nlevel = \"stopped\"\nactions = [\"hotline\"]\n";
     s
 }
 

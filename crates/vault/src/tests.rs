@@ -64,14 +64,20 @@ title = "None"
 meaning = "m"
 
 [[level]]
-id = "urgent"
+id = "stopped"
 rank = 1
+title = "Stopped"
+meaning = "m"
+
+[[level]]
+id = "urgent"
+rank = 2
 title = "Urgent"
 meaning = "m"
 
 [[level]]
 id = "minor"
-rank = 2
+rank = 3
 title = "Minor"
 meaning = "m"
 
@@ -87,6 +93,10 @@ actions = ["call"]
 
 [minor_rule]
 level = "minor"
+actions = ["call"]
+
+[stopped_rule]
+level = "stopped"
 actions = ["call"]
 "#;
 
@@ -603,9 +613,14 @@ fn a_vault_with_time_ordered_ids_keeps_working() {
     assert_eq!(v.outbox().unwrap(), old, "queued records keep their ids and order");
     assert_eq!(v.verify_records().unwrap(), 3);
     v.verify().unwrap();
-    let p = protocol();
+    // The draft made then is still there; the fixture's protocol text has since changed (it
+    // gained a `[stopped_rule]`), so the new record comes from a draft started now.
     assert_eq!(v.drafts().unwrap()[0].id, *draft);
-    let r = v.finalize(draft, &p, None, t(61)).unwrap();
+    let p = protocol();
+    let d = v.create_draft(&p, "en", None, t(61)).unwrap();
+    assert_eq!(uuid_version(&d), Some(uuid::Version::Random));
+    answer(&v, &p, &d, "danger", Answer::No, 62);
+    let r = v.finalize(&d, &p, None, t(63)).unwrap();
     assert_eq!(uuid_version(&r), Some(uuid::Version::Random));
     let mut want = old.to_vec();
     want.push(r);
