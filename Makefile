@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP_FEATURES := --features custom-protocol
 
-.PHONY: run test bootstrap ui ui-test ui-lint a11y rust-test module-cycles app-test app e2e protocols bench bench-smoke hub screenshots clean
+.PHONY: run test bootstrap ui ui-test ui-lint a11y rust-lint rust-test module-cycles app-test app e2e protocols bench bench-smoke hub screenshots clean
 
 ## Installs what is missing, builds the UI and the app, and opens it.
 run: bootstrap ui
@@ -11,7 +11,7 @@ run: bootstrap ui
 
 ## The whole suite: UI unit tests, Rust (screening, CLI, app shell), protocol cases, benchmarks
 ## once, and a walk through a shipped protocol in the real app window.
-test: bootstrap ui-lint ui-test ui a11y module-cycles rust-test protocols app-test e2e bench-smoke
+test: bootstrap ui-lint ui-test ui a11y module-cycles rust-lint rust-test protocols app-test e2e bench-smoke
 	@echo "make test: all suites passed"
 
 bootstrap:
@@ -32,6 +32,12 @@ ui-test: bootstrap
 ## typescript-eslint).
 ui-lint: bootstrap
 	cd ui && npm run check && npm run lint
+
+## Formatting (rustfmt.toml) and clippy with every warning an error, on every crate and target
+## (the app's too: it needs the built UI).
+rust-lint: ui
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 ## The hub's suite runs on SQLite and on a real PostgreSQL (scripts/postgres.sh starts one from
 ## Debian's packages); FIELDSCREEN_REQUIRE_PG=1 makes a missing database a failure, not a skip.

@@ -17,6 +17,10 @@ fn export_all(dir: &Path) {
     }
     export!(
         CommandError,
+        ErrorKind,
+        AnswerType,
+        AnswerToken,
+        screening::training::Mismatch,
         AppStatus,
         SetupOptions,
         SetupArgs,
@@ -29,6 +33,7 @@ fn export_all(dir: &Path) {
         ResourceCard,
         Finalized,
         ExportOptions,
+        EnrollArgs,
         ExportArgs,
         ExportProgress,
         ExportDone,
@@ -63,7 +68,14 @@ fn ui_bindings_are_current() {
     let fresh = tempfile::tempdir().unwrap();
     export_all(fresh.path());
     let want = read_dir(fresh.path());
-    assert!(want.contains_key("SessionView.ts") && want.contains_key("Answer.ts"));
+    for name in ["SessionView.ts", "Answer.ts", "ErrorKind.ts", "AnswerType.ts", "AnswerToken.ts", "Mismatch.ts"] {
+        assert!(want.contains_key(name), "{name} is generated");
+    }
+    // The closed sets cross as unions of names, not as `string`.
+    assert!(want["CommandError.ts"].contains("kind: ErrorKind"), "{}", want["CommandError.ts"]);
+    assert!(want["ItemView.ts"].contains("Array<AnswerToken>"), "{}", want["ItemView.ts"]);
+    assert!(want["AnswerView.ts"].contains("type: AnswerType"), "{}", want["AnswerView.ts"]);
+    assert!(want["Debrief.ts"].contains("Array<Mismatch>"), "{}", want["Debrief.ts"]);
     if std::env::var_os("UPDATE_BINDINGS").is_some() {
         let dir = checked_in();
         let _ = std::fs::remove_dir_all(&dir);

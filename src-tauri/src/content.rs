@@ -12,7 +12,10 @@ fn embedded(dir: &Dir<'_>, out: &mut Vec<Source>) {
     for f in dir.files() {
         if f.path().extension().is_some_and(|e| e == "toml") {
             if let Some(text) = f.contents_utf8() {
-                out.push(Source { path: format!("screening-protocols/{}", f.path().display()), text: text.to_string() });
+                out.push(Source {
+                    path: format!("screening-protocols/{}", f.path().display()),
+                    text: text.to_string(),
+                });
             }
         }
     }
@@ -21,19 +24,9 @@ fn embedded(dir: &Dir<'_>, out: &mut Vec<Source>) {
     }
 }
 
-fn from_disk(dir: &Path, out: &mut Vec<Source>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            from_disk(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "toml") {
-            let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            out.push(Source { path: p.display().to_string(), text });
-        }
-    }
-    Ok(())
+fn from_disk(dir: &Path) -> Result<Vec<Source>, String> {
+    let files = durable::read_toml_files(dir).map_err(|e| e.to_string())?;
+    Ok(files.into_iter().map(|(p, text)| Source { path: p.display().to_string(), text }).collect())
 }
 
 /// The shipped content files, in path order.
@@ -51,19 +44,13 @@ pub fn shipped() -> Result<Library, String> {
 
 /// A library from a folder of content files (a unit configuration pulled from the hub).
 pub fn from_folder(dir: &Path) -> Result<Library, String> {
-    let mut sources = Vec::new();
-    from_disk(dir, &mut sources)?;
-    screening::load(&sources).map_err(problems)
+    screening::load(&from_disk(dir)?).map_err(problems)
 }
 
 /// The library the app should run with.
 pub fn load() -> Result<Library, String> {
     match std::env::var_os("FIELDSCREEN_PROTOCOLS") {
-        Some(dir) => {
-            let mut sources = Vec::new();
-            from_disk(Path::new(&dir), &mut sources)?;
-            screening::load(&sources).map_err(problems)
-        }
+        Some(dir) => screening::load(&from_disk(Path::new(&dir))?).map_err(problems),
         None => shipped(),
     }
 }

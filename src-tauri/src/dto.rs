@@ -4,21 +4,137 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use screening::answer::AnswerKind;
 use screening::encounter::{Choice, Encounter};
+use screening::model::{AnswerSpec, Guidance, ItemKind, Population};
 use screening::training::{Debrief, Learning, Trainer};
-use screening::model::{Guidance, ItemKind, Population};
 use screening::{Answer, Flag, Outcome, Status};
+
+/// Why a command failed: a closed set, generated to TypeScript, that the UI matches
+/// exhaustively. The wire names are the ones the UI has always seen (the vault's
+/// `VaultError::kind` among them); `kinds_keep_their_wire_names` holds them to that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    // The app's state.
+    /// The app is locked: every data command answers this until unlock.
+    Locked,
+    /// No screening (or training run) is open.
+    NoSession,
+    /// The person holds the device: only the current item gets through.
+    Handover,
+    AlreadySetUp,
+    /// The hub revoked this device.
+    Revoked,
+    /// No contact with the hub for longer than the policy allows.
+    OfflineTooLong,
+    // The officer's input.
+    Invalid,
+    InvalidEncounter,
+    InvalidPath,
+    TooLong,
+    UnknownPolicy,
+    UnknownProtocol,
+    UnknownLanguage,
+    UnknownResource,
+    UnknownRecipient,
+    UnknownScenario,
+    NoRecipients,
+    /// A draft's protocol version is no longer in the app.
+    ProtocolMissing,
+    // The engine (`screening::EngineError`).
+    UnknownItem,
+    NotShown,
+    InvalidAnswer,
+    Stopped,
+    Concluded,
+    AtStart,
+    // The vault (`vault::VaultError`).
+    NotInitialized,
+    AlreadyExists,
+    WrongSecret,
+    LockedOut,
+    Delayed,
+    Wiped,
+    Policy,
+    Busy,
+    Plaintext,
+    Damaged,
+    KeyFile,
+    Crypto,
+    Database,
+    Io,
+    NotFound,
+    // The unit's hub (`sync::SyncError`).
+    Unreachable,
+    Untrusted,
+    /// The hub answered with an error; the message names the hub's own reason.
+    Hub,
+    NotEnrolled,
+    /// A sync pass called off because the app locked.
+    Cancelled,
+    /// A fault in the app itself.
+    Internal,
+}
+
+/// Tests compare a kind with the name the UI sees.
+#[cfg(test)]
+impl PartialEq<&str> for ErrorKind {
+    fn eq(&self, other: &&str) -> bool {
+        serde_json::to_value(self).unwrap() == *other
+    }
+}
+
+impl From<&vault::VaultError> for ErrorKind {
+    fn from(e: &vault::VaultError) -> Self {
+        use vault::VaultError as V;
+        match e {
+            V::NotInitialized(..) => ErrorKind::NotInitialized,
+            V::AlreadyExists(..) => ErrorKind::AlreadyExists,
+            V::WrongSecret => ErrorKind::WrongSecret,
+            V::LockedOut(..) => ErrorKind::LockedOut,
+            V::Delayed(..) => ErrorKind::Delayed,
+            V::Wiped => ErrorKind::Wiped,
+            V::Policy(..) => ErrorKind::Policy,
+            V::Busy(..) => ErrorKind::Busy,
+            V::Plaintext(..) => ErrorKind::Plaintext,
+            V::Damaged(..) => ErrorKind::Damaged,
+            V::KeyFile(..) => ErrorKind::KeyFile,
+            V::Crypto { .. } => ErrorKind::Crypto,
+            V::Sql(..) => ErrorKind::Database,
+            V::Io { .. } => ErrorKind::Io,
+            V::NotFound(..) => ErrorKind::NotFound,
+            V::Invalid(..) => ErrorKind::Invalid,
+        }
+    }
+}
+
+impl From<&sync::SyncError> for ErrorKind {
+    fn from(e: &sync::SyncError) -> Self {
+        use sync::SyncError as S;
+        match e {
+            S::Unreachable(..) | S::Cut(..) => ErrorKind::Unreachable,
+            S::Untrusted(..) => ErrorKind::Untrusted,
+            S::Hub { .. } => ErrorKind::Hub,
+            S::Revoked { .. } => ErrorKind::Revoked,
+            S::NotEnrolled => ErrorKind::NotEnrolled,
+            S::Vault(v) => ErrorKind::from(v),
+            S::Invalid(..) => ErrorKind::Invalid,
+            S::Cancelled => ErrorKind::Cancelled,
+        }
+    }
+}
 
 /// Every command error: the UI matches on `kind`, never on the message.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct CommandError {
-    pub kind: String,
+    pub kind: ErrorKind,
     pub message: String,
 }
 
 impl CommandError {
-    pub fn new(kind: &str, message: impl Into<String>) -> Self {
-        CommandError { kind: kind.to_string(), message: message.into() }
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        CommandError { kind, message: message.into() }
     }
 }
 
@@ -26,12 +142,12 @@ impl From<screening::EngineError> for CommandError {
     fn from(e: screening::EngineError) -> Self {
         use screening::EngineError::*;
         let kind = match &e {
-            UnknownItem(_) => "unknown-item",
-            NotShown(_) => "not-shown",
-            InvalidAnswer { .. } => "invalid-answer",
-            Stopped => "stopped",
-            Concluded(_) => "concluded",
-            AtStart => "at-start",
+            UnknownItem(_) => ErrorKind::UnknownItem,
+            NotShown(_) => ErrorKind::NotShown,
+            InvalidAnswer { .. } => ErrorKind::InvalidAnswer,
+            Stopped => ErrorKind::Stopped,
+            Concluded(_) => ErrorKind::Concluded,
+            AtStart => ErrorKind::AtStart,
         };
         CommandError::new(kind, e.to_string())
     }
@@ -39,7 +155,13 @@ impl From<screening::EngineError> for CommandError {
 
 impl From<vault::VaultError> for CommandError {
     fn from(e: vault::VaultError) -> Self {
-        CommandError::new(e.kind(), e.to_string())
+        CommandError::new(ErrorKind::from(&e), e.to_string())
+    }
+}
+
+impl From<sync::SyncError> for CommandError {
+    fn from(e: sync::SyncError) -> Self {
+        CommandError::new(ErrorKind::from(&e), e.to_string())
     }
 }
 
@@ -187,10 +309,65 @@ pub struct ChoiceView {
     pub text: String,
 }
 
+/// An item's answer type, as the protocol file names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnswerType {
+    YesNo,
+    Choice,
+    Number,
+    Text,
+    Observation,
+    Read,
+}
+
+impl From<&AnswerSpec> for AnswerType {
+    fn from(a: &AnswerSpec) -> Self {
+        match a {
+            AnswerSpec::YesNo => AnswerType::YesNo,
+            AnswerSpec::Choice(_) => AnswerType::Choice,
+            AnswerSpec::Number { .. } => AnswerType::Number,
+            AnswerSpec::Text => AnswerType::Text,
+            AnswerSpec::Observation => AnswerType::Observation,
+            AnswerSpec::Read => AnswerType::Read,
+        }
+    }
+}
+
+/// An answer that is a word, not a value: what an item offers besides its choices. The same
+/// names as the unit variants of `Answer`, so `{kind: token}` is an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnswerToken {
+    Yes,
+    No,
+    NotSure,
+    Declined,
+    Seen,
+    NotSeen,
+    Read,
+}
+
+impl AnswerToken {
+    /// `None` for the kinds that carry a value (choice, number, text).
+    pub fn of(k: AnswerKind) -> Option<AnswerToken> {
+        Some(match k {
+            AnswerKind::Yes => AnswerToken::Yes,
+            AnswerKind::No => AnswerToken::No,
+            AnswerKind::NotSure => AnswerToken::NotSure,
+            AnswerKind::Declined => AnswerToken::Declined,
+            AnswerKind::Seen => AnswerToken::Seen,
+            AnswerKind::NotSeen => AnswerToken::NotSeen,
+            AnswerKind::Read => AnswerToken::Read,
+            AnswerKind::Choice | AnswerKind::Number | AnswerKind::Text => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AnswerView {
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: AnswerType,
     pub choices: Vec<ChoiceView>,
     pub min: Option<f64>,
     pub max: Option<f64>,
@@ -207,7 +384,7 @@ pub struct ItemView {
     pub guidance: Guidance,
     pub answer: AnswerView,
     /// Answer tokens offered besides the choices.
-    pub options: Vec<String>,
+    pub options: Vec<AnswerToken>,
     pub current: Option<Answer>,
 }
 
@@ -373,6 +550,15 @@ pub struct ExportOptions {
     pub suggested_path: String,
 }
 
+/// Enrolling this device with the unit's hub from the app: the hub's address, the one-time code
+/// and the unit CA's fingerprint, as the unit gave them (`fieldscreen-hub enroll` prints both).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct EnrollArgs {
+    pub hub_url: String,
+    pub code: String,
+    pub fingerprint: String,
+}
+
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct ExportArgs {
     pub record_ids: Vec<String>,
@@ -423,4 +609,110 @@ pub struct SyncView {
     /// Records are waiting but the unit has not published its configuration (the custodians
     /// records are sealed to), so nothing can be sent yet.
     pub waiting_for_unit: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vault::VaultError as V;
+
+    /// The names the UI has always matched on stay as they were: the vault's and the sync
+    /// crate's own `kind()` for each error, and the app's literals.
+    #[test]
+    fn kinds_keep_their_wire_names() {
+        let s = || String::from("x");
+        for e in [
+            V::NotInitialized(s()),
+            V::AlreadyExists(s()),
+            V::WrongSecret,
+            V::LockedOut(s()),
+            V::Delayed(s()),
+            V::Wiped,
+            V::Policy(s()),
+            V::Busy(s()),
+            V::Plaintext(s()),
+            V::Damaged(s()),
+            V::KeyFile(s()),
+            V::NotFound(s()),
+            V::Invalid(s()),
+        ] {
+            assert_eq!(ErrorKind::from(&e), e.kind(), "{e:?}");
+            let message = e.to_string();
+            assert_eq!(CommandError::from(e).message, message);
+        }
+        for e in [
+            sync::SyncError::Unreachable(s()),
+            sync::SyncError::Cut(s()),
+            sync::SyncError::Untrusted(s()),
+            sync::SyncError::Revoked { wipe: false },
+            sync::SyncError::NotEnrolled,
+            sync::SyncError::Vault(V::Wiped),
+            sync::SyncError::Invalid(s()),
+            sync::SyncError::Cancelled,
+        ] {
+            assert_eq!(ErrorKind::from(&e), e.kind(), "{e:?}");
+        }
+        let hub = sync::SyncError::Hub { status: 403, kind: "forbidden".into(), message: s(), limit: None };
+        assert_eq!(ErrorKind::from(&hub), ErrorKind::Hub);
+        assert!(CommandError::from(hub).message.contains("forbidden"), "the hub's reason stays in the message");
+        use ErrorKind::*;
+        for (k, name) in [
+            (Locked, "locked"),
+            (NoSession, "no-session"),
+            (Handover, "handover"),
+            (AlreadySetUp, "already-set-up"),
+            (Revoked, "revoked"),
+            (OfflineTooLong, "offline-too-long"),
+            (InvalidEncounter, "invalid-encounter"),
+            (InvalidPath, "invalid-path"),
+            (TooLong, "too-long"),
+            (UnknownPolicy, "unknown-policy"),
+            (UnknownProtocol, "unknown-protocol"),
+            (UnknownLanguage, "unknown-language"),
+            (UnknownResource, "unknown-resource"),
+            (UnknownRecipient, "unknown-recipient"),
+            (UnknownScenario, "unknown-scenario"),
+            (NoRecipients, "no-recipients"),
+            (ProtocolMissing, "protocol-missing"),
+            (UnknownItem, "unknown-item"),
+            (NotShown, "not-shown"),
+            (InvalidAnswer, "invalid-answer"),
+            (Stopped, "stopped"),
+            (Concluded, "concluded"),
+            (AtStart, "at-start"),
+            (Crypto, "crypto"),
+            (Database, "database"),
+            (Io, "io"),
+            (Internal, "internal"),
+        ] {
+            assert_eq!(k, name);
+        }
+        let wire = serde_json::to_value(CommandError::new(Locked, "m")).unwrap();
+        assert_eq!(wire, serde_json::json!({"kind": "locked", "message": "m"}));
+    }
+
+    /// Answer types and tokens cross as the names the protocol files and the engine use.
+    #[test]
+    fn answer_types_and_tokens_keep_the_engine_names() {
+        for spec in [
+            AnswerSpec::YesNo,
+            AnswerSpec::Choice(vec![]),
+            AnswerSpec::Number { min: None, max: None },
+            AnswerSpec::Text,
+            AnswerSpec::Observation,
+            AnswerSpec::Read,
+        ] {
+            assert_eq!(serde_json::to_value(AnswerType::from(&spec)).unwrap(), spec.name());
+            for t in spec.tokens() {
+                let token = AnswerToken::of(*t).expect("an offered token carries no value");
+                assert_eq!(serde_json::to_value(token).unwrap(), t.token());
+                // `{kind: token}` is the answer itself.
+                let a: screening::Answer = serde_json::from_value(serde_json::json!({ "kind": token })).unwrap();
+                assert_eq!(a.kind(), *t);
+            }
+        }
+        for k in [AnswerKind::Choice, AnswerKind::Number, AnswerKind::Text] {
+            assert_eq!(AnswerToken::of(k), None);
+        }
+    }
 }

@@ -10,7 +10,7 @@
 //!   secret are reachable.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,6 +50,14 @@ struct Unlocked {
     /// The hub answered the last probe; why the last pass failed, if it did.
     online: bool,
     last_error: Option<String>,
+    /// Calls off the sync pass in flight: set when this unlocked session ends.
+    sync_cancel: Arc<AtomicBool>,
+}
+
+impl Unlocked {
+    fn new(vault: Vault) -> Unlocked {
+        Unlocked { vault, open: None, online: false, last_error: None, sync_cancel: Arc::new(AtomicBool::new(false)) }
+    }
 }
 
 pub struct Field {
@@ -64,18 +72,20 @@ pub struct Field {
     unlocked: Option<Unlocked>,
     last_activity: Instant,
     blurred_at: Option<Instant>,
+    /// How many times the app was locked: an unlock that asked the hub meanwhile gives way.
+    locks: u64,
 }
 
 fn locked() -> CommandError {
-    CommandError::new("locked", "the app is locked; unlock it with your secret")
+    CommandError::new(ErrorKind::Locked, "the app is locked; unlock it with your secret")
 }
 
 fn no_screening() -> CommandError {
-    CommandError::new("no-session", "no screening is open; start or resume one first")
+    CommandError::new(ErrorKind::NoSession, "no screening is open; start or resume one first")
 }
 
 fn in_handover() -> CommandError {
-    CommandError::new("handover", "the person has the device; the officer's secret is needed to go back")
+    CommandError::new(ErrorKind::Handover, "the person has the device; the officer's secret is needed to go back")
 }
 
 impl Field {
@@ -83,7 +93,9 @@ impl Field {
     pub fn new(dir: PathBuf, library: Library) -> Result<Field, String> {
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create the data folder {}: {e}", dir.display()))?;
         let settings = match std::fs::read(dir.join(SETTINGS_FILE)) {
-            Ok(b) => Some(serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", dir.join(SETTINGS_FILE).display()))?),
+            Ok(b) => {
+                Some(serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", dir.join(SETTINGS_FILE).display()))?)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(format!("cannot read {}: {e}", dir.join(SETTINGS_FILE).display())),
         };
@@ -96,6 +108,7 @@ impl Field {
             unlocked: None,
             last_activity: Instant::now(),
             blurred_at: None,
+            locks: 0,
         })
     }
 
@@ -122,13 +135,12 @@ impl Field {
 
     fn phase(&self) -> Phase {
         if self.unlocked.is_some() {
-            Phase::Unlocked
-        } else if vault::KeyFile::read(&self.dir).is_ok() {
-            Phase::Locked
-        } else if self.dir.join("WIPED").exists() {
-            Phase::Wiped
-        } else {
-            Phase::Setup
+            return Phase::Unlocked;
+        }
+        match vault::status(&self.dir) {
+            vault::Status::SetUp => Phase::Locked,
+            vault::Status::Wiped => Phase::Wiped,
+            vault::Status::NotSetUp => Phase::Setup,
         }
     }
 
@@ -151,7 +163,7 @@ impl Field {
     fn require_setup(&self) -> Result<(), CommandError> {
         match self.phase() {
             Phase::Setup | Phase::Wiped => Ok(()),
-            _ => Err(CommandError::new("already-set-up", "this device is already set up")),
+            _ => Err(CommandError::new(ErrorKind::AlreadySetUp, "this device is already set up")),
         }
     }
 
@@ -177,62 +189,95 @@ impl Field {
         self.require_setup()?;
         let officer = args.officer_id.trim();
         if officer.is_empty() || officer.len() > 64 || officer.chars().any(|c| c.is_control()) {
-            return Err(CommandError::new("invalid", "the officer id must be 1 to 64 printable characters"));
+            return Err(CommandError::new(ErrorKind::Invalid, "the officer id must be 1 to 64 printable characters"));
         }
         let policy = self
             .library
             .policy(&args.policy_id)
-            .ok_or_else(|| CommandError::new("unknown-policy", format!("no policy `{}`", args.policy_id)))?;
+            .ok_or_else(|| CommandError::new(ErrorKind::UnknownPolicy, format!("no policy `{}`", args.policy_id)))?;
         if args.protocols.is_empty() {
-            return Err(CommandError::new("invalid", "choose at least one protocol for this device"));
+            return Err(CommandError::new(ErrorKind::Invalid, "choose at least one protocol for this device"));
         }
         if let Some(p) = args.protocols.iter().find(|p| self.library.protocol(p).is_none()) {
-            return Err(CommandError::new("unknown-protocol", format!("no protocol `{p}`")));
+            return Err(CommandError::new(ErrorKind::UnknownProtocol, format!("no protocol `{p}`")));
         }
         let recovery = args.recovery_recipient.as_deref().map(str::trim).filter(|r| !r.is_empty());
         let unlock = UnlockPolicy::from(&policy.unlock);
-        if self.phase() == Phase::Wiped {
-            std::fs::remove_file(self.dir.join("WIPED")).map_err(|e| CommandError::new("io", e.to_string()))?;
-        }
         let opts = CreateOptions { officer_id: officer, recovery_recipient: recovery, iterations: MIN_ITERATIONS };
         let v = Vault::create(&self.dir, &args.secret, &opts, &unlock, Utc::now())?;
         let settings = DeviceSettings { policy_id: policy.id.clone(), protocols: args.protocols };
-        let bytes = serde_json::to_vec_pretty(&settings).map_err(|e| CommandError::new("internal", e.to_string()))?;
-        vault::keys::write_atomic(&self.dir, SETTINGS_FILE, &bytes, None)?;
+        let bytes =
+            serde_json::to_vec_pretty(&settings).map_err(|e| CommandError::new(ErrorKind::Internal, e.to_string()))?;
+        durable::write_atomic(&self.dir.join(SETTINGS_FILE), &bytes).map_err(vault::VaultError::from)?;
         self.settings = Some(settings);
-        self.unlocked = Some(Unlocked { vault: v, open: None, online: false, last_error: None });
+        self.unlocked = Some(Unlocked::new(v));
         self.touch(Instant::now());
         Ok(self.status())
     }
 
     pub fn unlock(&mut self, secret: &str) -> Result<AppStatus, CommandError> {
-        if self.unlocked.is_some() {
+        let Some((v, locks)) = self.open_vault(secret)? else {
             return Ok(self.status());
+        };
+        self.finish_unlock(sync::device::check_in(v, None, Utc::now()), locks)
+    }
+
+    /// The first half of an unlock: the secret checked and the vault opened (`None` when already
+    /// unlocked). The Tauri command then asks the hub ([`sync::device::check_in`]) without the
+    /// app's state lock and calls [`Field::finish_unlock`] with the answer and the returned count
+    /// of locks.
+    pub fn open_vault(&mut self, secret: &str) -> Result<Option<(Vault, u64)>, CommandError> {
+        if self.unlocked.is_some() {
+            return Ok(None);
         }
         let v = Vault::unlock(&self.dir, secret, &self.unlock_policy(), Utc::now())?;
+        Ok(Some((v, self.locks)))
+    }
+
+    /// The second half of an unlock. A lock in between (the window closed while the hub was
+    /// asked) wins: the vault is dropped and the app stays locked.
+    pub fn finish_unlock(
+        &mut self,
+        checked: Result<sync::device::CheckIn, sync::SyncError>,
+        locks: u64,
+    ) -> Result<AppStatus, CommandError> {
         // NW-06: an enrolled device asks the hub first; a revoked one is wiped as the unit says
         // before anything is shown. An unreachable hub does not stop the officer.
-        let v = match sync::device::check_in(v, None, Utc::now()) {
+        let v = match checked {
             Ok(sync::device::CheckIn::Open(v)) => *v,
             Ok(sync::device::CheckIn::Revoked(r)) => {
                 let what = if r.wiped { "its data was crypto-wiped as the unit asked" } else { "it stays locked" };
-                return Err(CommandError::new("revoked", format!("the unit revoked this device; {what}")));
+                return Err(CommandError::new(ErrorKind::Revoked, format!("the unit revoked this device; {what}")));
             }
             Ok(sync::device::CheckIn::Locked { offline_days }) => {
-                return Err(CommandError::new("offline-too-long", format!("no contact with the unit's hub for {offline_days} days; connect to unlock")));
+                return Err(CommandError::new(
+                    ErrorKind::OfflineTooLong,
+                    format!("no contact with the unit's hub for {offline_days} days; connect to unlock"),
+                ));
             }
-            Err(e) => return Err(CommandError::new(e.kind(), e.to_string())),
+            Err(e) => return Err(CommandError::from(e)),
         };
-        self.unlocked = Some(Unlocked { vault: v, open: None, online: false, last_error: None });
+        if self.locks != locks || self.unlocked.is_some() {
+            return Ok(self.status());
+        }
+        self.unlocked = Some(Unlocked::new(v));
         self.touch(Instant::now());
         self.blurred_at = None;
         self.refresh_library();
         Ok(self.status())
     }
 
-    /// Drops the vault and everything on screen. Returns whether anything was unlocked.
+    /// Drops the vault and everything on screen, and calls off a sync pass in flight. Returns
+    /// whether anything was unlocked.
     pub fn lock(&mut self) -> bool {
-        self.unlocked.take().is_some()
+        self.locks += 1;
+        match self.unlocked.take() {
+            Some(u) => {
+                u.sync_cancel.store(true, Ordering::SeqCst);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Someone used the app.
@@ -279,6 +324,36 @@ impl Field {
         self.unlocked_mut()
     }
 
+    /// Enrolling from the app, first step (under the state lock, no network): checks what the
+    /// officer typed and makes the request for the hub, signed by this device's key.
+    pub fn enroll_request(&self, args: &EnrollArgs) -> Result<sync::wire::EnrollRequest, CommandError> {
+        let u = self.officer()?;
+        let bad = |m: &str| CommandError::new(ErrorKind::Invalid, m);
+        let url = args.hub_url.trim();
+        if !url.starts_with("https://") || url.len() > 300 {
+            return Err(bad("the hub's address starts with https:// (the unit gives it with the code)"));
+        }
+        let code = args.code.trim();
+        if code.is_empty() || code.len() > 100 {
+            return Err(bad("give the one-time code the unit gave for this device"));
+        }
+        sync::wire::parse_fingerprint(&args.fingerprint).map_err(|e| bad(&e.to_string()))?;
+        sync::device::enroll_request(&u.vault, code, None).map_err(CommandError::from)
+    }
+
+    /// Enrolling from the app, last step (under the state lock): keeps the hub, the unit CA it
+    /// was checked against and the unit key the hub gave.
+    pub fn finish_enroll(
+        &mut self,
+        hub_url: &str,
+        ca_pem: String,
+        resp: &sync::wire::EnrollResponse,
+    ) -> Result<SyncView, CommandError> {
+        let u = self.officer()?;
+        sync::device::finish_enroll(&u.vault, hub_url, vec![ca_pem], None, resp, Utc::now())?;
+        self.sync_status()
+    }
+
     pub fn home(&self) -> Result<Home, CommandError> {
         let u = self.officer()?;
         let v = &u.vault;
@@ -286,7 +361,11 @@ impl Field {
             .drafts()?
             .into_iter()
             .map(|d| DraftView {
-                protocol_title: self.library.protocol(&d.protocol_id).map(|p| p.title.clone()).unwrap_or_else(|| d.protocol_id.clone()),
+                protocol_title: self
+                    .library
+                    .protocol(&d.protocol_id)
+                    .map(|p| p.title.clone())
+                    .unwrap_or_else(|| d.protocol_id.clone()),
                 id: d.id,
                 protocol_id: d.protocol_id,
                 language: d.language,
@@ -320,12 +399,14 @@ impl Field {
     /// Offered for new screenings: the device's choice at setup, or every protocol of the
     /// unit's configuration once one is in force (the unit decides).
     fn offered(&self, protocol_id: &str) -> bool {
-        self.unit_serial.is_some() || self.settings.as_ref().is_none_or(|s| s.protocols.iter().any(|p| p == protocol_id))
+        self.unit_serial.is_some()
+            || self.settings.as_ref().is_none_or(|s| s.protocols.iter().any(|p| p == protocol_id))
     }
 
     pub fn new_screening_options(&self) -> Result<NewScreeningOptions, CommandError> {
         self.officer()?;
-        let protocols: Vec<ProtocolSummary> = self.library.protocols.iter().filter(|p| self.offered(&p.id)).map(protocol_summary).collect();
+        let protocols: Vec<ProtocolSummary> =
+            self.library.protocols.iter().filter(|p| self.offered(&p.id)).map(protocol_summary).collect();
         let mut codes: Vec<String> = protocols.iter().flat_map(|p| p.languages.clone()).collect();
         codes.sort();
         codes.dedup();
@@ -347,18 +428,23 @@ impl Field {
     pub fn start(&mut self, args: StartArgs) -> Result<SessionView, CommandError> {
         self.officer()?;
         if !self.offered(&args.protocol_id) {
-            return Err(CommandError::new("unknown-protocol", format!("protocol `{}` is not offered on this device", args.protocol_id)));
+            return Err(CommandError::new(
+                ErrorKind::UnknownProtocol,
+                format!("protocol `{}` is not offered on this device", args.protocol_id),
+            ));
         }
         let p = Arc::new(
             self.library
                 .protocol(&args.protocol_id)
-                .ok_or_else(|| CommandError::new("unknown-protocol", format!("no protocol `{}`", args.protocol_id)))?
+                .ok_or_else(|| {
+                    CommandError::new(ErrorKind::UnknownProtocol, format!("no protocol `{}`", args.protocol_id))
+                })?
                 .clone(),
         );
-        args.encounter.validate().map_err(|e| CommandError::new("invalid-encounter", e.to_string()))?;
+        args.encounter.validate().map_err(|e| CommandError::new(ErrorKind::InvalidEncounter, e.to_string()))?;
         if !p.languages.contains(&args.language) {
             return Err(CommandError::new(
-                "unknown-language",
+                ErrorKind::UnknownLanguage,
                 format!("protocol `{}` has no `{}`; it has {}", p.id, args.language, p.languages.join(", ")),
             ));
         }
@@ -366,7 +452,8 @@ impl Field {
         let now = Utc::now();
         let draft = u.vault.create_draft(&p, &args.language, None, now)?;
         u.vault.set_draft_context(&draft, "encounter", serde_json::to_value(&args.encounter).map_err(internal)?)?;
-        u.open = Some(Open { draft, session: Session::new(p), language: args.language, saved_events: 0, handover: false });
+        u.open =
+            Some(Open { draft, session: Session::new(p), language: args.language, saved_events: 0, handover: false });
         self.view()
     }
 
@@ -382,12 +469,21 @@ impl Field {
             .find(|p| p.id == d.protocol_id && p.version == d.protocol_version && p.content_hash == d.content_hash)
             .ok_or_else(|| {
                 CommandError::new(
-                    "protocol-missing",
-                    format!("draft `{draft_id}` was started with {} {}, which this app no longer has", d.protocol_id, d.protocol_version),
+                    ErrorKind::ProtocolMissing,
+                    format!(
+                        "draft `{draft_id}` was started with {} {}, which this app no longer has",
+                        d.protocol_id, d.protocol_version
+                    ),
                 )
             })?;
         let session = Session::replay(Arc::new(p.clone()), &events)?;
-        self.unlocked_mut()?.open = Some(Open { draft: d.id, session, language: d.language, saved_events: events.len() as u64, handover: false });
+        self.unlocked_mut()?.open = Some(Open {
+            draft: d.id,
+            session,
+            language: d.language,
+            saved_events: events.len() as u64,
+            handover: false,
+        });
         self.view()
     }
 
@@ -458,14 +554,17 @@ impl Field {
 
     fn policy_referrals(&self) -> Vec<&screening::Resource> {
         let ids = self.policy().map(|p| p.referrals.clone()).unwrap_or_default();
-        ids.iter().filter_map(|id| self.library.directories.iter().flat_map(|d| d.resources.iter()).find(|r| &r.id == id)).collect()
+        ids.iter()
+            .filter_map(|id| self.library.directories.iter().flat_map(|d| d.resources.iter()).find(|r| &r.id == id))
+            .collect()
     }
 
     pub fn outcome(&self) -> Result<OutcomeView, CommandError> {
         self.officer()?;
         let o = self.open()?;
         let ctx = self.unlocked()?.vault.draft_context(&o.draft)?;
-        let chosen: std::collections::BTreeMap<String, ReferralChoice> = serde_json::from_value(ctx["referrals"].clone()).unwrap_or_default();
+        let chosen: std::collections::BTreeMap<String, ReferralChoice> =
+            serde_json::from_value(ctx["referrals"].clone()).unwrap_or_default();
         let referrals = self
             .policy_referrals()
             .into_iter()
@@ -488,7 +587,10 @@ impl Field {
     pub fn set_referral(&mut self, resource_id: &str, choice: ReferralChoice) -> Result<OutcomeView, CommandError> {
         self.officer()?;
         if !self.policy_referrals().iter().any(|r| r.id == resource_id) {
-            return Err(CommandError::new("unknown-resource", format!("`{resource_id}` is not one of the policy's referrals")));
+            return Err(CommandError::new(
+                ErrorKind::UnknownResource,
+                format!("`{resource_id}` is not one of the policy's referrals"),
+            ));
         }
         let u = self.unlocked()?;
         let draft = self.open()?.draft.clone();
@@ -509,10 +611,17 @@ impl Field {
     pub fn save_notes(&mut self, text: &str) -> Result<OutcomeView, CommandError> {
         self.officer()?;
         if text.chars().count() > Self::NOTES_MAX {
-            return Err(CommandError::new("too-long", format!("notes are kept brief: at most {} characters", Self::NOTES_MAX)));
+            return Err(CommandError::new(
+                ErrorKind::TooLong,
+                format!("notes are kept brief: at most {} characters", Self::NOTES_MAX),
+            ));
         }
         let draft = self.open()?.draft.clone();
-        self.unlocked()?.vault.set_draft_context(&draft, "notes", serde_json::Value::String(text.trim().to_string()))?;
+        self.unlocked()?.vault.set_draft_context(
+            &draft,
+            "notes",
+            serde_json::Value::String(text.trim().to_string()),
+        )?;
         self.outcome()
     }
 
@@ -569,7 +678,9 @@ impl Field {
     // ---- case bundles ------------------------------------------------------------------------
 
     fn unit_recipients(&self) -> Vec<RecipientView> {
-        self.policy().map(|p| p.recipients.iter().map(|r| RecipientView { name: r.name.clone(), age: r.age.clone() }).collect()).unwrap_or_default()
+        self.policy()
+            .map(|p| p.recipients.iter().map(|r| RecipientView { name: r.name.clone(), age: r.age.clone() }).collect())
+            .unwrap_or_default()
     }
 
     /// What an export can offer: the policy's unit recipients, the sealed records, and a new file
@@ -589,31 +700,47 @@ impl Field {
 
     /// Seals the chosen records into a bundle for the chosen unit recipients. The secret is asked
     /// again (counted like an unlock); the file is written all or nothing and the export audited.
-    pub fn export(&mut self, args: ExportArgs, progress: bundle::Progress, cancel: &AtomicBool) -> Result<ExportDone, CommandError> {
+    pub fn export(
+        &mut self,
+        args: ExportArgs,
+        progress: bundle::Progress,
+        cancel: &AtomicBool,
+    ) -> Result<ExportDone, CommandError> {
         self.officer()?;
         let known = self.unit_recipients();
         if known.is_empty() {
             return Err(CommandError::new(
-                "no-recipients",
+                ErrorKind::NoRecipients,
                 "the agency policy lists no unit recipients: ask the unit to add its custodians ([[policy.recipients]])",
             ));
         }
         if args.recipients.is_empty() {
-            return Err(CommandError::new("invalid", "choose at least one recipient"));
+            return Err(CommandError::new(ErrorKind::Invalid, "choose at least one recipient"));
         }
         let mut ages = Vec::new();
         for name in &args.recipients {
-            let r = known.iter().find(|r| &r.name == name).ok_or_else(|| CommandError::new("unknown-recipient", format!("`{name}` is not a unit recipient in the policy")))?;
+            let r = known.iter().find(|r| &r.name == name).ok_or_else(|| {
+                CommandError::new(
+                    ErrorKind::UnknownRecipient,
+                    format!("`{name}` is not a unit recipient in the policy"),
+                )
+            })?;
             ages.push(r.age.clone());
         }
         let path = PathBuf::from(args.path.trim());
         if !path.is_absolute() || path.file_name().is_none() {
-            return Err(CommandError::new("invalid-path", format!("`{}` is not a full path to a new file", args.path)));
+            return Err(CommandError::new(
+                ErrorKind::InvalidPath,
+                format!("`{}` is not a full path to a new file", args.path),
+            ));
         }
         if !path.parent().is_some_and(|d| d.is_dir()) {
-            return Err(CommandError::new("invalid-path", format!("the folder of `{}` does not exist", path.display())));
+            return Err(CommandError::new(
+                ErrorKind::InvalidPath,
+                format!("the folder of `{}` does not exist", path.display()),
+            ));
         }
-        let seal = bundle::Seal::recipients(&ages).map_err(|e| CommandError::new("invalid", e.to_string()))?;
+        let seal = bundle::Seal::recipients(&ages).map_err(|e| CommandError::new(ErrorKind::Invalid, e.to_string()))?;
         let policy = self.unlock_policy();
         let v = &self.unlocked()?.vault;
         if let Err(e) = v.confirm_secret(&args.secret, &policy, Utc::now()) {
@@ -644,7 +771,8 @@ impl Field {
             }
             Err(e) => {
                 if let Some(u) = self.unlocked.as_mut() {
-                    u.last_error = Some(format!("the unit configuration {} does not load, so it is not used:\n{e}", state.serial));
+                    u.last_error =
+                        Some(format!("the unit configuration {} does not load, so it is not used:\n{e}", state.serial));
                 }
             }
         }
@@ -652,53 +780,60 @@ impl Field {
 
     pub fn sync_status(&self) -> Result<SyncView, CommandError> {
         let u = self.unlocked()?;
-        let s = sync::device::status(&u.vault, false).map_err(|e| CommandError::new(e.kind(), e.to_string()))?;
+        let s = sync::device::status(&u.vault, false).map_err(CommandError::from)?;
         Ok(SyncView {
             enrolled: s.enrolled,
             hub_url: s.hub_url,
             online: u.online,
             pending: s.pending,
             last_sync: s.last_sync,
-            errors: s.errors.into_iter().map(|e| RecordErrorView { record_id: e.record_id, kind: e.kind, message: e.message, at: e.at }).collect(),
+            errors: s
+                .errors
+                .into_iter()
+                .map(|e| RecordErrorView { record_id: e.record_id, kind: e.kind, message: e.message, at: e.at })
+                .collect(),
             last_error: u.last_error.clone(),
             waiting_for_unit: s.waiting_for_unit,
         })
     }
 
-    /// One sync pass when unlocked and enrolled: probes the hub and, when it answers, sends the
-    /// outbox in order (a record is marked synced only on the hub's receipt). Returns whether
-    /// the hub answered, or `None` when there is nothing to do (locked, not enrolled).
-    pub fn sync_pass(&mut self) -> Option<bool> {
-        let u = self.unlocked.as_mut()?;
-        if !matches!(u.vault.enrollment(), Ok(Some(_))) {
-            return None;
-        }
-        let online = match sync::device::status(&u.vault, true) {
-            Ok(s) => s.online,
-            Err(_) => false,
-        };
-        u.online = online;
-        if !online {
-            u.last_error = Some("the hub is not reachable; records stay queued".into());
-            return Some(false);
-        }
-        match sync::device::sync_once(&u.vault, Utc::now) {
+    /// A sync pass may begin: unlocked and enrolled. The flag calls the pass off when this
+    /// session locks. The pass itself runs outside the app's state lock (`crate::sync_pass`).
+    pub fn sync_begin(&self) -> Option<Arc<AtomicBool>> {
+        let u = self.unlocked.as_ref()?;
+        matches!(u.vault.enrollment(), Ok(Some(_))).then(|| u.sync_cancel.clone())
+    }
+
+    /// The vault, for the prepare and commit steps of a sync pass (not refused in the hand-over
+    /// view: the pass runs in the background and shows nothing).
+    pub fn sync_vault(&self) -> Option<&Vault> {
+        self.unlocked.as_ref().filter(|u| !u.sync_cancel.load(Ordering::SeqCst)).map(|u| &u.vault)
+    }
+
+    /// What a finished pass means for the sync panel: online or not, the last error, and the
+    /// unit configuration put in force when a new one arrived.
+    pub fn sync_done(&mut self, outcome: &Result<sync::device::Report, sync::SyncError>) {
+        let Some(u) = self.unlocked.as_mut() else { return };
+        match outcome {
             Ok(_) => {
+                u.online = true;
                 u.last_error = None;
                 self.refresh_library();
-                return Some(true);
             }
-            Err(sync::SyncError::Revoked { wipe }) => {
-                let u = self.unlocked.take()?;
-                let _ = sync::device::carry_out_revocation(u.vault, wipe, Utc::now());
-                return Some(false);
-            }
+            Err(sync::SyncError::Cancelled) => {}
             Err(e) => {
                 u.online = !e.is_retryable();
-                u.last_error = Some(e.to_string());
+                u.last_error = Some(if e.is_retryable() { format!("{e}; records stay queued") } else { e.to_string() });
             }
         }
-        Some(u.online)
+    }
+
+    /// The unit revoked the device: the app locks and hands the vault over, to be wiped and
+    /// reported outside the state lock (`sync::device::carry_out_revocation`).
+    pub fn take_for_revocation(&mut self) -> Option<Vault> {
+        let u = self.unlocked.take()?;
+        u.sync_cancel.store(true, Ordering::SeqCst);
+        Some(u.vault)
     }
 
     /// Leaves the screening on screen; it stays a draft to resume.
@@ -709,5 +844,19 @@ impl Field {
 }
 
 fn internal(e: impl std::fmt::Display) -> CommandError {
-    CommandError::new("internal", e.to_string())
+    CommandError::new(ErrorKind::Internal, e.to_string())
+}
+
+#[cfg(test)]
+impl Field {
+    /// The CAs the vault pins for its hub, for tests.
+    pub fn pinned_cas_for_test(&self) -> Vec<String> {
+        let e = self.unlocked.as_ref().and_then(|u| u.vault.enrollment().ok().flatten());
+        e.map(|e| e.ca_pems).unwrap_or_default()
+    }
+
+    /// This device's id, for tests.
+    pub fn device_id_for_test(&self) -> String {
+        self.unlocked.as_ref().map(|u| u.vault.device_id().to_string()).unwrap_or_default()
+    }
 }

@@ -14,7 +14,8 @@ mod bindings;
 mod tests;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use screening::{Answer, Flag};
@@ -36,14 +37,20 @@ pub const SYNC_EVENT: &str = "sync";
 /// Progress of a bundle export: `{done, total}`.
 pub const EXPORT_PROGRESS_EVENT: &str = "export-progress";
 
-fn field<T>(state: &State<'_, AppState>, f: impl FnOnce(&mut Field) -> Result<T, CommandError>) -> Result<T, CommandError> {
-    let mut g = state.field.lock().map_err(|_| CommandError::new("internal", "state lock poisoned"))?;
+fn field<T>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Field) -> Result<T, CommandError>,
+) -> Result<T, CommandError> {
+    let mut g = state.field.lock().map_err(|_| CommandError::new(ErrorKind::Internal, "state lock poisoned"))?;
     g.touch(Instant::now());
     f(&mut g)
 }
 
-fn training<T>(state: &State<'_, AppState>, f: impl FnOnce(&mut Training) -> Result<T, CommandError>) -> Result<T, CommandError> {
-    let mut g = state.training.lock().map_err(|_| CommandError::new("internal", "state lock poisoned"))?;
+fn training<T>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Training) -> Result<T, CommandError>,
+) -> Result<T, CommandError> {
+    let mut g = state.training.lock().map_err(|_| CommandError::new(ErrorKind::Internal, "state lock poisoned"))?;
     f(&mut g)
 }
 
@@ -64,9 +71,15 @@ fn setup(state: State<'_, AppState>, args: SetupArgs) -> Result<AppStatus, Comma
     field(&state, |f| f.setup(args))
 }
 
+/// The hub is asked (NW-06) between the two halves, without the state lock, off the main
+/// thread: a hung hub holds up neither the window nor the lock timer.
 #[tauri::command]
-fn unlock(state: State<'_, AppState>, secret: String) -> Result<AppStatus, CommandError> {
-    field(&state, |f| f.unlock(&secret))
+async fn unlock(state: State<'_, AppState>, secret: String) -> Result<AppStatus, CommandError> {
+    let Some((vault, locks)) = field(&state, |f| f.open_vault(&secret))? else {
+        return field(&state, |f| Ok(f.status()));
+    };
+    let checked = sync::device::check_in(vault, None, chrono::Utc::now());
+    field(&state, |f| f.finish_unlock(checked, locks))
 }
 
 #[tauri::command]
@@ -143,7 +156,11 @@ fn outcome(state: State<'_, AppState>) -> Result<OutcomeView, CommandError> {
 }
 
 #[tauri::command]
-fn set_referral(state: State<'_, AppState>, resource_id: String, choice: ReferralChoice) -> Result<OutcomeView, CommandError> {
+fn set_referral(
+    state: State<'_, AppState>,
+    resource_id: String,
+    choice: ReferralChoice,
+) -> Result<OutcomeView, CommandError> {
     field(&state, |f| f.set_referral(&resource_id, choice))
 }
 
@@ -168,14 +185,25 @@ fn finalize(state: State<'_, AppState>) -> Result<Finalized, CommandError> {
 }
 
 #[tauri::command]
-fn export_options<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>) -> Result<ExportOptions, CommandError> {
-    let folder = app.path().document_dir().or_else(|_| app.path().home_dir()).map_err(|e| CommandError::new("io", format!("no documents folder: {e}")))?;
+fn export_options<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<ExportOptions, CommandError> {
+    let folder = app
+        .path()
+        .document_dir()
+        .or_else(|_| app.path().home_dir())
+        .map_err(|e| CommandError::new(ErrorKind::Io, format!("no documents folder: {e}")))?;
     field(&state, |f| f.export_options(&folder))
 }
 
 /// Runs off the main thread so that progress events reach the window while it works.
 #[tauri::command]
-async fn export_bundle<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>, args: ExportArgs) -> Result<ExportDone, CommandError> {
+async fn export_bundle<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    args: ExportArgs,
+) -> Result<ExportDone, CommandError> {
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let mut progress = |done: usize, total: usize| {
         let _ = app.emit(EXPORT_PROGRESS_EVENT, ExportProgress { done, total });
@@ -183,18 +211,36 @@ async fn export_bundle<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, Ap
     field(&state, |f| f.export(args, &mut progress, &cancel))
 }
 
+/// Enrolls this device with the unit's hub. The state lock is taken to make the request and to
+/// keep the answer, never while the hub is asked: the unit CA is found by its fingerprint and
+/// checked ([`sync::pin`]), then the request goes to the hub pinned on it.
+#[tauri::command]
+async fn enroll_device(state: State<'_, AppState>, args: EnrollArgs) -> Result<SyncView, CommandError> {
+    let req = field(&state, |f| f.enroll_request(&args))?;
+    let (url, fingerprint) = (args.hub_url.trim().to_string(), args.fingerprint.clone());
+    let (pem, hub_url, resp) = tauri::async_runtime::spawn_blocking(move || -> Result<_, CommandError> {
+        let pem = sync::pin::ca_from_fingerprint(&url, &fingerprint)?;
+        let client = sync::HubClient::new(&url, std::slice::from_ref(&pem))?;
+        let resp = client.enroll(&req)?;
+        Ok((pem, client.url().to_string(), resp))
+    })
+    .await
+    .map_err(|e| CommandError::new(ErrorKind::Internal, e.to_string()))??;
+    field(&state, |f| f.finish_enroll(&hub_url, pem, &resp))
+}
+
 #[tauri::command]
 fn sync_status(state: State<'_, AppState>) -> Result<SyncView, CommandError> {
     field(&state, |f| f.sync_status())
 }
 
-/// A pass now (the officer asked); the background loop goes on as before.
+/// A pass now (the officer asked); the background loop goes on as before. The state lock is
+/// taken only to prepare and commit, never while the hub is asked.
 #[tauri::command]
 async fn sync_now(state: State<'_, AppState>) -> Result<SyncView, CommandError> {
-    field(&state, |f| {
-        f.sync_pass();
-        f.sync_status()
-    })
+    field(&state, |f| f.sync_status())?;
+    sync_pass(&state.field);
+    field(&state, |f| f.sync_status())
 }
 
 #[tauri::command]
@@ -261,18 +307,12 @@ pub fn navigation_allowed(url: &tauri::Url) -> bool {
 pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri::plugin::Builder::<R, ()>::new("navigation-guard").on_navigation(|_, url| navigation_allowed(url)).build())
-        .on_window_event(|window, event| {
-            let state = window.state::<AppState>();
-            let Ok(mut f) = state.field.lock() else { return };
-            match event {
-                tauri::WindowEvent::Focused(focused) => f.focus_changed(*focused, Instant::now()),
-                tauri::WindowEvent::CloseRequested { .. } | tauri::WindowEvent::Destroyed => {
-                    f.lock();
-                }
-                _ => {}
-            }
-        })
+        .plugin(
+            tauri::plugin::Builder::<R, ()>::new("navigation-guard")
+                .on_navigation(|_, url| navigation_allowed(url))
+                .build(),
+        )
+        .on_window_event(|window, event| window_event(&window.state::<AppState>(), event))
         .invoke_handler(tauri::generate_handler![
             status,
             setup_options,
@@ -300,6 +340,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             export_bundle,
             sync_status,
             sync_now,
+            enroll_device,
             close_screening,
             training_scenarios,
             training_begin,
@@ -312,46 +353,129 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         ])
 }
 
-/// Checks the lock clocks once a second; when one runs out, locks and tells the UI.
-fn spawn_lock_timer<R: Runtime>(app: tauri::AppHandle<R>) {
-    std::thread::spawn(move || loop {
-        std::thread::sleep(Duration::from_secs(1));
-        let state = app.state::<AppState>();
+/// Focus and close: the focus clock starts on blur; closing locks.
+fn window_event(state: &AppState, event: &tauri::WindowEvent) {
+    let Ok(mut f) = state.field.lock() else { return };
+    match event {
+        tauri::WindowEvent::Focused(focused) => f.focus_changed(*focused, Instant::now()),
+        tauri::WindowEvent::CloseRequested { .. } | tauri::WindowEvent::Destroyed => {
+            f.lock();
+        }
+        _ => {}
+    }
+}
+
+/// How often the lock timer looks at the inactivity and focus clocks.
+pub const LOCK_TICK: Duration = Duration::from_secs(1);
+
+/// The lock timer: every [`LOCK_TICK`] until `stop`, locks when a clock ran out and calls
+/// `on_locked`. It waits for nothing but the state lock, which no sync pass holds across IO.
+fn lock_timer(state: &AppState, stop: &AtomicBool, mut on_locked: impl FnMut()) {
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(LOCK_TICK);
         let locked = match state.field.lock() {
             Ok(mut f) => f.tick(Instant::now()),
             Err(_) => return,
         };
         if locked {
-            let _ = app.emit(LOCKED_EVENT, ());
+            on_locked();
         }
+    }
+}
+
+fn spawn_lock_timer<R: Runtime>(app: tauri::AppHandle<R>) {
+    std::thread::spawn(move || {
+        let state = app.state::<AppState>();
+        lock_timer(&state, &AtomicBool::new(false), || {
+            let _ = app.emit(LOCKED_EVENT, ());
+        })
     });
 }
 
-/// Syncs in the background while unlocked and enrolled: probes the hub, sends the outbox as
-/// soon as it answers, backs off with jitter while it does not (never giving up), and tells the
-/// UI after each pass. The state lock is held only for one pass.
+/// The app's vault as the sync crate borrows it: the state lock for a moment at a time.
+struct AppVault<'a> {
+    field: &'a Mutex<Field>,
+    dir: PathBuf,
+}
+
+impl sync::device::VaultAccess for AppVault<'_> {
+    fn begin_pass(&self) -> Option<Arc<AtomicBool>> {
+        self.field.lock().ok()?.sync_begin()
+    }
+    fn with_vault<T>(&self, f: impl FnOnce(&vault::Vault) -> Result<T, sync::SyncError>) -> Result<T, sync::SyncError> {
+        let g = self.field.lock().map_err(|_| sync::SyncError::Cancelled)?;
+        f(g.sync_vault().ok_or(sync::SyncError::Cancelled)?)
+    }
+    fn data_dir(&self) -> PathBuf {
+        self.dir.clone()
+    }
+}
+
+fn app_vault(field: &Mutex<Field>) -> AppVault<'_> {
+    let dir = field.lock().map(|f| f.dir().to_path_buf()).unwrap_or_default();
+    AppVault { field, dir }
+}
+
+/// One pass now, outside the state lock: `None` when there is nothing to do (locked, not
+/// enrolled), else whether the hub answered.
+fn sync_pass(field: &Mutex<Field>) -> Option<bool> {
+    let access = app_vault(field);
+    let cancel = sync::device::VaultAccess::begin_pass(&access)?;
+    let outcome = sync::device::sync_pass(&access, cancel, chrono::Utc::now);
+    if let Err(sync::SyncError::Revoked { wipe }) = outcome {
+        revoke(field, wipe);
+        return Some(false);
+    }
+    let answered = match &outcome {
+        Ok(_) => Some(true),
+        Err(sync::SyncError::Cancelled) => None,
+        Err(e) => Some(!e.is_retryable()),
+    };
+    if let Ok(mut f) = field.lock() {
+        f.sync_done(&outcome);
+    }
+    answered
+}
+
+/// The unit revoked this device: lock, then wipe (as the unit says) and report, outside the
+/// state lock.
+fn revoke(field: &Mutex<Field>, wipe: bool) {
+    let vault = field.lock().ok().and_then(|mut f| f.take_for_revocation());
+    if let Some(v) = vault {
+        let _ = sync::device::carry_out_revocation(v, wipe, chrono::Utc::now());
+    }
+}
+
+/// The background sync: `sync::device::run`, the same loop as `fieldscreen device sync
+/// --watch`, over the app's vault, until `stop`. `on_event` hears `SYNC_EVENT` after each pass
+/// and `LOCKED_EVENT` when a revocation locked the app.
+fn sync_loop(state: &AppState, opts: &sync::device::RunOptions, stop: &AtomicBool, mut on_event: impl FnMut(&str)) {
+    let access = app_vault(&state.field);
+    while !stop.load(Ordering::SeqCst) {
+        let ended = sync::device::run(&access, opts, stop, |outcome| {
+            if let Ok(mut f) = state.field.lock() {
+                f.sync_done(outcome);
+            }
+            on_event(SYNC_EVENT);
+        });
+        match ended {
+            Ok(()) => return,
+            Err(sync::SyncError::Revoked { wipe }) => {
+                revoke(&state.field, wipe);
+                on_event(LOCKED_EVENT);
+            }
+            // Shown by `sync_done`; the loop starts again after a pause.
+            Err(_) => std::thread::sleep(opts.idle),
+        }
+    }
+}
+
 fn spawn_sync_loop<R: Runtime>(app: tauri::AppHandle<R>) {
     std::thread::spawn(move || {
-        let mut backoff = sync::backoff::Backoff::new(Duration::from_secs(2), Duration::from_secs(300));
-        loop {
-            let state = app.state::<AppState>();
-            let pass = match state.field.lock() {
-                Ok(mut f) => f.sync_pass(),
-                Err(_) => return,
-            };
-            let wait = match pass {
-                None => Duration::from_secs(5),
-                Some(true) => {
-                    backoff.reset();
-                    Duration::from_secs(30)
-                }
-                Some(false) => backoff.next(sync::backoff::os_random()),
-            };
-            if pass.is_some() {
-                let _ = app.emit(SYNC_EVENT, ());
-            }
-            std::thread::sleep(wait);
-        }
+        let state = app.state::<AppState>();
+        sync_loop(&state, &sync::device::RunOptions::default(), &AtomicBool::new(false), |event| {
+            let _ = app.emit(event, ());
+        })
     });
 }
 

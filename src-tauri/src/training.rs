@@ -25,7 +25,7 @@ pub struct Training {
 }
 
 fn no_run() -> CommandError {
-    CommandError::new("no-session", "no training scenario is running; choose one first")
+    CommandError::new(ErrorKind::NoSession, "no training scenario is running; choose one first")
 }
 
 impl Training {
@@ -51,13 +51,23 @@ impl Training {
     }
 
     fn scenario(&self, id: &str) -> Result<&Scenario, CommandError> {
-        self.library.scenario(id).ok_or_else(|| CommandError::new("unknown-scenario", format!("no training scenario `{id}`")))
+        self.library
+            .scenario(id)
+            .ok_or_else(|| CommandError::new(ErrorKind::UnknownScenario, format!("no training scenario `{id}`")))
     }
 
     pub fn begin(&mut self, scenario_id: &str, now: Instant) -> Result<TrainingView, CommandError> {
         let s = self.scenario(scenario_id)?;
-        let p = self.library.protocol(&s.protocol).ok_or_else(|| CommandError::new("unknown-protocol", format!("no protocol `{}`", s.protocol)))?;
-        self.run = Some(Run { scenario: s.id.clone(), session: Session::new(Arc::new(p.clone())), spent: BTreeMap::new(), shown_at: now });
+        let p = self
+            .library
+            .protocol(&s.protocol)
+            .ok_or_else(|| CommandError::new(ErrorKind::UnknownProtocol, format!("no protocol `{}`", s.protocol)))?;
+        self.run = Some(Run {
+            scenario: s.id.clone(),
+            session: Session::new(Arc::new(p.clone())),
+            spent: BTreeMap::new(),
+            shown_at: now,
+        });
         self.view()
     }
 
@@ -121,7 +131,11 @@ impl Training {
         let sections: Vec<SectionTime> = run
             .spent
             .iter()
-            .map(|(i, d)| SectionTime { id: p.sections[*i].id.clone(), title: p.sections[*i].title.clone(), seconds: d.as_secs_f64() })
+            .map(|(i, d)| SectionTime {
+                id: p.sections[*i].id.clone(),
+                title: p.sections[*i].title.clone(),
+                seconds: d.as_secs_f64(),
+            })
             .collect();
         Ok(TrainingDebrief {
             debrief: debrief_session(s, &run.session),
@@ -172,7 +186,10 @@ mod tests {
                 assert!(steps < 200);
             }
             let d = t.debrief("").unwrap();
-            let want = training::run(t.library.scenario(&sc.id).unwrap(), &Arc::new(t.library.protocol(&sc.protocol_id).unwrap().clone()));
+            let want = training::run(
+                t.library.scenario(&sc.id).unwrap(),
+                &Arc::new(t.library.protocol(&sc.protocol_id).unwrap().clone()),
+            );
             assert_eq!(d.debrief.found_groups, want.found_groups, "{}", sc.id);
             assert_eq!(d.debrief.matched, want.matched, "{}: {:?}", sc.id, d.debrief.mismatches);
             assert!(d.total_seconds > 0.0);

@@ -19,7 +19,13 @@ pub fn protocol_summary(p: &Protocol) -> ProtocolSummary {
 }
 
 /// The screen for a session in language `lang`.
-pub fn session_view(s: &Session, lang: &str, draft_id: Option<String>, saved_events: u64, handover: bool) -> SessionView {
+pub fn session_view(
+    s: &Session,
+    lang: &str,
+    draft_id: Option<String>,
+    saved_events: u64,
+    handover: bool,
+) -> SessionView {
     let p = s.protocol();
     let words = |m: &std::collections::BTreeMap<String, String>| m.get(lang).or_else(|| m.get("en")).cloned();
     let current = s.current().map(|it| {
@@ -28,15 +34,16 @@ pub fn session_view(s: &Session, lang: &str, draft_id: Option<String>, saved_eve
             ItemKind::Observation => it.label.clone(),
             _ => words(&it.text).unwrap_or_default(),
         };
-        let (kind, choices, min, max) = match &it.answer {
+        let (choices, min, max) = match &it.answer {
             AnswerSpec::Choice(c) => (
-                "choice",
-                c.iter().map(|c| ChoiceView { id: c.id.clone(), text: words(&c.text).unwrap_or_else(|| c.id.clone()) }).collect(),
+                c.iter()
+                    .map(|c| ChoiceView { id: c.id.clone(), text: words(&c.text).unwrap_or_else(|| c.id.clone()) })
+                    .collect(),
                 None,
                 None,
             ),
-            AnswerSpec::Number { min, max } => ("number", Vec::new(), *min, *max),
-            other => (other.name(), Vec::new(), None, None),
+            AnswerSpec::Number { min, max } => (Vec::new(), *min, *max),
+            _ => (Vec::new(), None, None),
         };
         ItemView {
             id: it.id.clone(),
@@ -45,8 +52,8 @@ pub fn session_view(s: &Session, lang: &str, draft_id: Option<String>, saved_eve
             section: SectionView { id: sec.id.clone(), title: sec.title.clone(), safety: sec.safety },
             text,
             guidance: it.guidance.clone(),
-            answer: AnswerView { kind: kind.to_string(), choices, min, max },
-            options: it.answer.tokens().iter().map(|t| t.token().to_string()).collect(),
+            answer: AnswerView { kind: AnswerType::from(&it.answer), choices, min, max },
+            options: it.answer.tokens().iter().filter_map(|t| AnswerToken::of(*t)).collect(),
             current: s.answer_of(&it.id).cloned(),
         }
     });
@@ -60,7 +67,11 @@ pub fn session_view(s: &Session, lang: &str, draft_id: Option<String>, saved_eve
         position: Position { index, total },
         can_go_back: s.can_go_back(),
         status,
-        stop_rule: if status == Status::Concluded { s.stop_rule().map(|r| StopView { id: r.id.clone(), reason: r.reason.clone() }) } else { None },
+        stop_rule: if status == Status::Concluded {
+            s.stop_rule().map(|r| StopView { id: r.id.clone(), reason: r.reason.clone() })
+        } else {
+            None
+        },
         saved_events,
         handover,
     }
@@ -69,7 +80,7 @@ pub fn session_view(s: &Session, lang: &str, draft_id: Option<String>, saved_eve
 /// A QR code of `text` (medium error correction: survives a crease or a smudge on a card).
 pub fn qr(text: &str) -> Result<QrCode, CommandError> {
     let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| CommandError::new("internal", format!("QR code: {e}")))?;
+        .map_err(|e| CommandError::new(ErrorKind::Internal, format!("QR code: {e}")))?;
     let modules = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
     Ok(QrCode { size: code.width(), modules, text: text.to_string() })
 }
@@ -84,11 +95,11 @@ mod tests {
 
     /// The first answer a person could give to the item on screen, in the UI's JSON shape.
     fn first_answer(item: &ItemView) -> Answer {
-        let v = match item.answer.kind.as_str() {
-            "choice" => json!({"kind": "choice", "value": item.answer.choices[0].id}),
-            "number" => json!({"kind": "number", "value": item.answer.min.unwrap_or(0.0) + 30.0}),
-            "text" => json!({"kind": "text", "value": "short"}),
-            _ => json!({"kind": item.options[0]}),
+        let v = match item.answer.kind {
+            AnswerType::Choice => json!({"kind": "choice", "value": item.answer.choices[0].id}),
+            AnswerType::Number => json!({"kind": "number", "value": item.answer.min.unwrap_or(0.0) + 30.0}),
+            AnswerType::Text => json!({"kind": "text", "value": "short"}),
+            AnswerType::YesNo | AnswerType::Observation | AnswerType::Read => json!({"kind": item.options[0]}),
         };
         serde_json::from_value(v).expect("the UI's answer shape deserializes")
     }
@@ -120,12 +131,27 @@ mod tests {
         let lib = crate::content::shipped().unwrap();
         let s = Session::new(Arc::new(lib.protocol("adult-roadside").unwrap().clone()));
         let v = serde_json::to_value(session_view(&s, "es", Some("d".into()), 3, true)).unwrap();
-        for key in ["draft_id", "protocol", "language", "current", "position", "can_go_back", "status", "stop_rule", "saved_events", "handover"] {
+        for key in [
+            "draft_id",
+            "protocol",
+            "language",
+            "current",
+            "position",
+            "can_go_back",
+            "status",
+            "stop_rule",
+            "saved_events",
+            "handover",
+        ] {
             assert!(v.get(key).is_some(), "SessionView.{key}");
         }
         assert_eq!(v["status"], "in-progress");
         assert!(v["current"]["answer"]["type"].is_string());
-        assert!(v["current"]["text"].as_str().unwrap().chars().any(|c| "¿áéíóúñ".contains(c)), "Spanish words: {}", v["current"]["text"]);
+        assert!(
+            v["current"]["text"].as_str().unwrap().chars().any(|c| "¿áéíóúñ".contains(c)),
+            "Spanish words: {}",
+            v["current"]["text"]
+        );
     }
 
     #[test]

@@ -112,6 +112,11 @@ async function walk(page, run) {
   await until(page, '[data-screen="home"]', 'home');
   await check(page, 'home', run);
 
+  await click('[data-action="enroll"]');
+  await until(page, '[data-part="enroll-form"]', 'enroll form');
+  await check(page, 'home-enroll-form', run);
+  await click('[data-action="enroll-cancel"]');
+
   await click('[data-action="new-screening"]');
   await until(page, '[data-screen="new-screening"]', 'new screening');
   await page.selectOption('[data-field="encounter-type"]', 'traffic-stop');

@@ -82,7 +82,11 @@ pub fn report(figure: &str, value: f64, unit: &str, goal: Option<f64>, better: B
             "better": if better == Better::Lower { "lower" } else { "higher" },
             "met": met, "note": note, "smoke": smoke(),
         });
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).expect("FIELDSCREEN_BENCH_OUT is writable");
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .expect("FIELDSCREEN_BENCH_OUT is writable");
         writeln!(f, "{line}").expect("writing the benchmark report");
     }
 }

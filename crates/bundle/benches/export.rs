@@ -13,7 +13,7 @@ use benchkit::Better;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use bundle::{export, ProtocolRef, RecordIn, Seal, Signer};
+use bundle::{export, Origin, ProtocolRef, RecordIn, Seal, Signer};
 use ring::rand::SystemRandom;
 use ring::signature::Ed25519KeyPair;
 
@@ -28,6 +28,10 @@ impl Write for Counted {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+fn origin(signer: &dyn Signer) -> Origin<'_> {
+    Origin { officer_id: "bench", device_id: "bench", signer, created: "2026-11-21T00:00:00Z" }
 }
 
 fn quick() -> bool {
@@ -62,7 +66,11 @@ fn main() {
                 body: body.clone(),
                 signature: sig.clone(),
                 device_key: dk.clone(),
-                protocol: ProtocolRef { id: "adult-roadside".into(), version: "1.0.0".into(), content_hash: "ab".repeat(32) },
+                protocol: ProtocolRef {
+                    id: "adult-roadside".into(),
+                    version: "1.0.0".into(),
+                    content_hash: "ab".repeat(32),
+                },
             })
             .collect()
     };
@@ -72,8 +80,15 @@ fn main() {
         let input = inputs();
         let start = Instant::now();
         let mut it = input.into_iter().map(Ok);
-        let out = export(&mut it, n, ("bench", "bench"), &device, Seal::recipients(std::slice::from_ref(&recipient)).expect("recipient"), "2026-11-21T00:00:00Z", Counted(0), &mut |_, _| {})
-            .expect("export");
+        let out = export(
+            &mut it,
+            n,
+            &origin(&device),
+            Seal::recipients(std::slice::from_ref(&recipient)).expect("recipient"),
+            Counted(0),
+            &mut |_, _| {},
+        )
+        .expect("export");
         (start.elapsed(), out.0)
     };
     // The same plaintext bytes our export encrypts (the tar stream, from the same records), for
@@ -82,10 +97,15 @@ fn main() {
         let id = age::x25519::Identity::generate();
         let r = id.to_public().to_string();
         let mut it = inputs().into_iter().map(Ok);
-        let enc = export(&mut it, n, ("bench", "bench"), &device, Seal::recipients(&[r]).expect("r"), "2026-11-21T00:00:00Z", Vec::new(), &mut |_, _| {}).expect("export");
+        let enc = export(&mut it, n, &origin(&device), Seal::recipients(&[r]).expect("r"), Vec::new(), &mut |_, _| {})
+            .expect("export");
         let dec = age::Decryptor::new_buffered(std::io::Cursor::new(enc)).expect("age");
         let mut p = Vec::new();
-        std::io::Read::read_to_end(&mut dec.decrypt(std::iter::once(&id as &dyn age::Identity)).expect("decrypt"), &mut p).expect("read");
+        std::io::Read::read_to_end(
+            &mut dec.decrypt(std::iter::once(&id as &dyn age::Identity)).expect("decrypt"),
+            &mut p,
+        )
+        .expect("read");
         p
     };
     let theirs = || {
@@ -181,10 +201,22 @@ fn main() {
     );
     let mbps = |t: Duration| plain.len() as f64 / t.as_secs_f64() / 1e6;
     println!("bundle export benchmark{}", if q { " (smoke: tiny sizes)" } else { "" });
-    println!("  {n} records, {:.1} MB plaintext, {:.1} MB bundle, median of {rounds}", plain.len() as f64 / 1e6, bytes as f64 / 1e6);
-    println!("  fieldscreen export  {:>8.1} MB/s ({:.1} ms, includes building and signing the container)", mbps(ta), ta.as_secs_f64() * 1e3);
+    println!(
+        "  {n} records, {:.1} MB plaintext, {:.1} MB bundle, median of {rounds}",
+        plain.len() as f64 / 1e6,
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  fieldscreen export  {:>8.1} MB/s ({:.1} ms, includes building and signing the container)",
+        mbps(ta),
+        ta.as_secs_f64() * 1e3
+    );
     println!("  age -e (Debian CLI) {:>8.1} MB/s ({:.1} ms, includes process start)", mbps(tb), tb.as_secs_f64() * 1e3);
-    println!("  age crate alone     {:>8.1} MB/s ({:.1} ms, same bytes, in process)", mbps(crate_only), crate_only.as_secs_f64() * 1e3);
+    println!(
+        "  age crate alone     {:>8.1} MB/s ({:.1} ms, same bytes, in process)",
+        mbps(crate_only),
+        crate_only.as_secs_f64() * 1e3
+    );
     benchkit::report(&format!("bundle export throughput ({n} records)"), mbps(ta), "MB/s", None, Better::Higher, "");
     benchkit::report(
         "bundle export / age CLI on the same bytes (speed ratio)",
@@ -196,8 +228,13 @@ fn main() {
     );
     // Both sides use a second core (ours to hash, age for the process feeding it); when other
     // work keeps the cores busy, the times say more about the machine than about the export.
-    let load = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_string));
+    let load =
+        std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_string));
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let busy = load.as_deref().and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > cores as f64 / 2.0);
-    println!("  load average {} on {cores} cores{}", load.as_deref().unwrap_or("?"), if busy { " (busy: run again when it is quieter)" } else { "" });
+    println!(
+        "  load average {} on {cores} cores{}",
+        load.as_deref().unwrap_or("?"),
+        if busy { " (busy: run again when it is quieter)" } else { "" }
+    );
 }

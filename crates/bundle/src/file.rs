@@ -5,14 +5,14 @@
 //! export (its audit event) and then calls [`Written::keep`]; a bundle whose audit failed is
 //! removed when the `Written` is dropped.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
-use crate::{export, BundleError, Progress, RecordIn, Seal, Signer};
+use crate::{export, BundleError, Origin, Progress, RecordIn, Seal};
 
 /// A bundle in place at `path`, removed on drop unless kept.
 #[derive(Debug)]
@@ -37,19 +37,8 @@ impl Drop for Written {
     }
 }
 
-/// The staged file, removed on drop unless renamed into place.
-struct Partial(Option<PathBuf>);
-
-impl Drop for Partial {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = fs::remove_file(p);
-        }
-    }
-}
-
-fn io(what: &str, p: &Path, e: std::io::Error) -> BundleError {
-    BundleError::Io(format!("{what} {}: {e}", p.display()))
+fn io(what: &'static str, p: &Path, e: std::io::Error) -> BundleError {
+    durable::Error::io(what, p, e).into()
 }
 
 /// `F.partial` beside `F`; refuses when either exists.
@@ -61,10 +50,7 @@ pub fn partial_path(path: &Path) -> Result<PathBuf, BundleError> {
     name.push(".partial");
     let partial = path.with_file_name(name);
     if path.symlink_metadata().is_ok() {
-        return Err(BundleError::Input(format!(
-            "{} already exists; not overwriting it",
-            path.display()
-        )));
+        return Err(BundleError::Input(format!("{} already exists; not overwriting it", path.display())));
     }
     if partial.symlink_metadata().is_ok() {
         return Err(BundleError::Input(format!(
@@ -73,26 +59,6 @@ pub fn partial_path(path: &Path) -> Result<PathBuf, BundleError> {
         )));
     }
     Ok(partial)
-}
-
-/// A new file only its owner can read (never an existing one).
-pub fn new_private_file(p: &Path) -> Result<File, BundleError> {
-    let mut o = OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(p).map_err(|e| io("cannot create", p, e))
-}
-
-/// Makes a rename durable: fsync the folder that holds `p`.
-pub fn sync_parent(p: &Path) -> Result<(), BundleError> {
-    let dir = match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| io("syncing", dir, e))
 }
 
 pub fn sha256_file(p: &Path) -> Result<String, BundleError> {
@@ -104,73 +70,37 @@ pub fn sha256_file(p: &Path) -> Result<String, BundleError> {
 
 /// The error a cancelled export ends with.
 pub fn cancelled_error() -> BundleError {
-    BundleError::Io("cancelled: no bundle was written".into())
+    BundleError::Interrupted("cancelled: no bundle was written".into())
 }
 
 /// Exports to `path` as the module says. `cancel` is checked before each record; once set, the
 /// export stops and leaves nothing behind.
-#[allow(clippy::too_many_arguments)]
 pub fn export_to_path(
     path: &Path,
     records: &mut dyn Iterator<Item = Result<RecordIn, BundleError>>,
     total: usize,
-    exporter: (&str, &str),
-    signer: &dyn Signer,
+    origin: &Origin,
     seal: Seal,
-    created: &str,
     progress: Progress,
     cancel: &AtomicBool,
 ) -> Result<Written, BundleError> {
     let partial = partial_path(path)?;
-    let file = new_private_file(&partial)?;
-    let mut staged = Partial(Some(partial.clone()));
-    let mut guarded = records.map(|r| {
-        if cancel.load(Ordering::SeqCst) {
-            Err(cancelled_error())
-        } else {
-            r
-        }
-    });
-    let out = export(
-        &mut guarded,
-        total,
-        exporter,
-        signer,
-        seal,
-        created,
-        BufWriter::new(file),
-        progress,
-    );
+    let file = durable::create_private(&partial)?;
+    let staged = durable::Staged::new(partial.clone());
+    let mut guarded = records.map(|r| if cancel.load(Ordering::SeqCst) { Err(cancelled_error()) } else { r });
+    let out = export(&mut guarded, total, origin, seal, BufWriter::new(file), progress);
     if cancel.load(Ordering::SeqCst) {
         return Err(cancelled_error());
     }
     let mut out = out?;
-    out.flush().map_err(|e| io("writing", &partial, e))?;
-    let file = out
-        .into_inner()
-        .map_err(|e| io("writing", &partial, e.into_error()))?;
-    file.sync_all().map_err(|e| io("syncing", &partial, e))?;
+    out.flush().map_err(|e| io("cannot write", &partial, e))?;
+    let file = out.into_inner().map_err(|e| io("cannot write", &partial, e.into_error()))?;
+    file.sync_all().map_err(|e| io("cannot sync", &partial, e))?;
     drop(file);
     let sha256 = sha256_file(&partial)?;
     if path.symlink_metadata().is_ok() {
-        return Err(BundleError::Input(format!(
-            "{} appeared while exporting; not overwriting it",
-            path.display()
-        )));
+        return Err(BundleError::Input(format!("{} appeared while exporting; not overwriting it", path.display())));
     }
-    fs::rename(&partial, path).map_err(|e| {
-        BundleError::Io(format!(
-            "cannot rename {} to {}: {e}",
-            partial.display(),
-            path.display()
-        ))
-    })?;
-    staged.0 = None;
-    let written = Written {
-        path: path.to_path_buf(),
-        sha256,
-        keep: false,
-    };
-    sync_parent(path)?;
-    Ok(written)
+    staged.put_in_place(path)?;
+    Ok(Written { path: path.to_path_buf(), sha256, keep: false })
 }

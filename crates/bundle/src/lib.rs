@@ -6,6 +6,11 @@
 //! exporter), then `manifest.sig` (Ed25519 over the manifest's bytes). age alone does not say
 //! who wrote a file; the signature does. After `age -d`, plain `tar` lists and extracts it.
 //!
+//! A record sealed for the hub ([`seal_record`]) is padded to a size bucket ([`padded_size`]):
+//! zero blocks after the tar's end-of-archive marker, where tar already puts the zeros that
+//! fill its last record. The manifest does not list them and nothing signs them; every tar
+//! reader stops at the marker, and [`open`] reads them only to let age check its final chunk.
+//!
 //! No storage, no network: callers hand in records and a signer, and a writer or reader.
 
 use std::io::{self, BufRead, Read, Write};
@@ -46,8 +51,15 @@ pub enum BundleError {
     WrongSigner(String),
     #[error("signing the manifest failed: {0}")]
     Signing(String),
+    /// Reading or writing the stream failed.
     #[error("{0}")]
-    Io(String),
+    Io(#[source] io::Error),
+    /// A file step failed; the message names the step and the path.
+    #[error(transparent)]
+    File(#[from] durable::Error),
+    /// The export stopped before it was complete (cancelled, or a worker thread failed).
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl BundleError {
@@ -59,13 +71,13 @@ impl BundleError {
             BundleError::Damaged(_) => "damaged",
             BundleError::WrongSigner(_) => "wrong-signer",
             BundleError::Signing(_) => "signing",
-            BundleError::Io(_) => "io",
+            BundleError::Io(_) | BundleError::File(_) | BundleError::Interrupted(_) => "io",
         }
     }
 }
 
 fn io_err(e: io::Error) -> BundleError {
-    BundleError::Io(e.to_string())
+    BundleError::Io(e)
 }
 
 /// Who the bundle is for: recipients or one passphrase, never both.
@@ -82,7 +94,11 @@ impl Seal {
         }
         let parsed = list
             .iter()
-            .map(|r| r.trim().parse::<age::x25519::Recipient>().map_err(|e| BundleError::Input(format!("`{r}` is not an age X25519 recipient: {e}"))))
+            .map(|r| {
+                r.trim()
+                    .parse::<age::x25519::Recipient>()
+                    .map_err(|e| BundleError::Input(format!("`{r}` is not an age X25519 recipient: {e}")))
+            })
             .collect::<Result<_, _>>()?;
         Ok(Seal::Recipients(parsed))
     }
@@ -217,8 +233,59 @@ const TAR_BLOCK: usize = 512;
 /// A tar archive ends with two zero blocks.
 const TAR_END: [u8; 2 * TAR_BLOCK] = [0; 2 * TAR_BLOCK];
 
+/// The smallest size bucket of a padded envelope's plaintext.
+pub const PAD_MIN: u64 = 16 * 1024;
+
+/// The size a sealed record's plaintext (the tar stream) is padded to: the next power of two
+/// from 16 KiB (16, 32, 64 KiB...). The tar of one record holds about 5 KiB of headers, manifest
+/// and signature besides the record; records of the shipped protocols are 2 to 9 KB (stopped at
+/// once, or answered to the end), so they all share the first bucket: a smaller one would tell a
+/// stopped screening from a completed one. Padding adds less than the plaintext's own size (at
+/// most double); a tar that already fills its bucket gets none.
+pub fn padded_size(n: u64) -> u64 {
+    n.max(PAD_MIN).next_power_of_two()
+}
+
+/// Counts what passes through to the writer: the tar stream's length, for padding.
+struct Counted<W> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        let k = self.inner.write(b)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
+        self.inner.write_all(b)?;
+        self.n += b.len() as u64;
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Seals one record for the hub: a bundle of that record, its plaintext padded to
+/// [`padded_size`] so that records of different sizes within a bucket give envelopes of the
+/// same length.
+pub fn seal_record(record: RecordIn, origin: &Origin, seal: Seal) -> Result<Vec<u8>, BundleError> {
+    write_bundle(&mut iter::once(Ok(record)), 1, origin, seal, Vec::new(), &mut |_, _| {}, true)
+}
+
 /// Progress while exporting: called with (records written, records in all).
 pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
+
+/// Who exports, with which key, and when: the exporter named and signing the manifest.
+pub struct Origin<'a> {
+    pub officer_id: &'a str,
+    pub device_id: &'a str,
+    pub signer: &'a dyn Signer,
+    /// RFC 3339 time written into the manifest and the tar entries.
+    pub created: &'a str,
+}
 
 /// Writes a bundle to `out`. Each record passes through once; memory stays bounded by one record,
 /// a few batches of records on their way to be hashed, and the manifest. `created` is an RFC 3339
@@ -231,21 +298,37 @@ pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
 pub fn export<W: Write + Send>(
     records: &mut dyn Iterator<Item = Result<RecordIn, BundleError>>,
     total: usize,
-    exporter: (&str, &str),
-    signer: &dyn Signer,
+    origin: &Origin,
     seal: Seal,
-    created: &str,
     out: W,
     progress: Progress,
 ) -> Result<W, BundleError> {
+    write_bundle(records, total, origin, seal, out, progress, false)
+}
+
+/// [`export`], with the plaintext padded to [`padded_size`] when `pad` is set.
+fn write_bundle<W: Write + Send>(
+    records: &mut dyn Iterator<Item = Result<RecordIn, BundleError>>,
+    total: usize,
+    origin: &Origin,
+    seal: Seal,
+    out: W,
+    progress: Progress,
+    pad: bool,
+) -> Result<W, BundleError> {
+    let Origin { officer_id, device_id, signer, created } = *origin;
     let encryptor = match seal {
         Seal::Recipients(rs) => age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient))
             .map_err(|e| BundleError::Input(format!("age: {e}")))?,
         Seal::Passphrase(p) => age::Encryptor::with_user_passphrase(p),
     };
-    let mut stream = encryptor.wrap_output(out).map_err(io_err)?;
+    let mut stream = Counted { inner: encryptor.wrap_output(out).map_err(io_err)?, n: 0 };
     let mtime = chrono::DateTime::parse_from_rfc3339(created).map(|t| t.timestamp().max(0) as u64).unwrap_or(0);
-    let exporter = Exporter { officer_id: exporter.0.into(), device_id: exporter.1.into(), signing_key: B64.encode(signer.public_key()) };
+    let exporter = Exporter {
+        officer_id: officer_id.into(),
+        device_id: device_id.into(),
+        signing_key: B64.encode(signer.public_key()),
+    };
     // Records go to the hashing thread in batches of about 256 KiB (a handoff per record costs
     // more than the hashing; a small batch keeps the wait for the last one short); the bounded
     // channel keeps at most a few batches in memory.
@@ -258,11 +341,13 @@ pub fn export<W: Write + Send>(
                 entries.push(Entry { path: r.path.clone(), size: body.len() as u64, sha256: sha256(&body) });
                 refs.push(r);
             }
-            let manifest = Manifest { format: FORMAT.into(), created: created.to_string(), exporter, entries, records: refs };
+            let manifest =
+                Manifest { format: FORMAT.into(), created: created.to_string(), exporter, entries, records: refs };
             serde_json::to_vec_pretty(&manifest).map(|m| (m, manifest.records.len()))
         });
         let written = (|| {
-            let send = |batch| tx.send(batch).map_err(|_| BundleError::Io("the hashing thread stopped".into()));
+            let send =
+                |batch| tx.send(batch).map_err(|_| BundleError::Interrupted("the hashing thread stopped".into()));
             let (mut batch, mut batch_bytes, mut n) = (Vec::new(), 0, 0);
             for r in records {
                 let r = r?;
@@ -272,7 +357,16 @@ pub fn export<W: Write + Send>(
                 let path = format!("records/{}.json", r.id);
                 tar_entry(&mut stream, &path, &r.body, mtime)?;
                 batch_bytes += r.body.len();
-                batch.push((RecordRef { id: r.id, path, protocol: r.protocol, device_signature: r.signature, device_key: r.device_key }, r.body));
+                batch.push((
+                    RecordRef {
+                        id: r.id,
+                        path,
+                        protocol: r.protocol,
+                        device_signature: r.signature,
+                        device_key: r.device_key,
+                    },
+                    r.body,
+                ));
                 if batch_bytes >= BATCH {
                     send(std::mem::take(&mut batch))?;
                     batch_bytes = 0;
@@ -283,25 +377,33 @@ pub fn export<W: Write + Send>(
             send(batch)
         })();
         drop(tx);
-        let manifest = manifest.join().map_err(|_| BundleError::Io("the hashing thread failed".into()))?;
+        let manifest = manifest.join().map_err(|_| BundleError::Interrupted("the hashing thread failed".into()))?;
         written?;
         match manifest {
             Ok((_, 0)) => Err(BundleError::Input("no records to export".into())),
             Ok((m, _)) => Ok(m),
-            Err(e) => Err(BundleError::Io(e.to_string())),
+            Err(e) => Err(BundleError::Io(e.into())),
         }
     })?;
     // The manifest is encrypted on the second thread while this one signs it.
     let (sig, stream) = std::thread::scope(|scope| {
         let encrypting = scope.spawn(|| tar_entry(&mut stream, MANIFEST, &mbytes, mtime).map(|()| stream));
         let sig = signer.sign(&mbytes).map_err(BundleError::Signing);
-        let stream = encrypting.join().map_err(|_| BundleError::Io("the encrypting thread failed".into()));
+        let stream = encrypting.join().map_err(|_| BundleError::Interrupted("the encrypting thread failed".into()));
         (sig, stream)
     });
     let (sig, mut stream) = (B64.encode(sig?), stream??);
     tar_entry(&mut stream, SIGNATURE, sig.as_bytes(), mtime)?;
     stream.write_all(&TAR_END).map_err(io_err)?;
-    stream.finish().map_err(io_err)
+    if pad {
+        let mut rest = padded_size(stream.n) - stream.n;
+        while rest > 0 {
+            let k = rest.min(TAR_END.len() as u64) as usize;
+            stream.write_all(&TAR_END[..k]).map_err(io_err)?;
+            rest -= k as u64;
+        }
+    }
+    stream.inner.finish().map_err(io_err)
 }
 
 /// Identities that may open a bundle: X25519 identities, or a passphrase.
@@ -317,7 +419,9 @@ impl Key {
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(|l| l.parse::<age::x25519::Identity>().map_err(|e| BundleError::Input(format!("not an age identity: {e}"))))
+            .map(|l| {
+                l.parse::<age::x25519::Identity>().map_err(|e| BundleError::Input(format!("not an age identity: {e}")))
+            })
             .collect::<Result<_, _>>()?;
         if ids.is_empty() {
             return Err(BundleError::Input("the identity file holds no AGE-SECRET-KEY line".into()));
@@ -353,14 +457,22 @@ pub fn open<R: BufRead>(input: R, key: &Key, signer: Option<&[u8]>) -> Result<Op
             if decryptor.is_scrypt() {
                 return Err(BundleError::Decrypt("this bundle is sealed with a passphrase, not to recipients".into()));
             }
-            Box::new(decryptor.decrypt(ids.iter().map(|i| i as &dyn age::Identity)).map_err(|e| BundleError::Decrypt(e.to_string()))?)
+            Box::new(
+                decryptor
+                    .decrypt(ids.iter().map(|i| i as &dyn age::Identity))
+                    .map_err(|e| BundleError::Decrypt(e.to_string()))?,
+            )
         }
         Key::Passphrase(p) => {
             if !decryptor.is_scrypt() {
                 return Err(BundleError::Decrypt("this bundle is sealed to recipients, not with a passphrase".into()));
             }
             let id = age::scrypt::Identity::new(p.clone());
-            Box::new(decryptor.decrypt(iter::once(&id as &dyn age::Identity)).map_err(|e| BundleError::Decrypt(e.to_string()))?)
+            Box::new(
+                decryptor
+                    .decrypt(iter::once(&id as &dyn age::Identity))
+                    .map_err(|e| BundleError::Decrypt(e.to_string()))?,
+            )
         }
     };
     let mut archive = tar::Archive::new(reader);
@@ -376,23 +488,46 @@ pub fn open<R: BufRead>(input: R, key: &Key, signer: Option<&[u8]>) -> Result<Op
         entry.read_to_end(&mut buf).map_err(|e| BundleError::Damaged(format!("{path}: {e}")))?;
         files.push((path, buf));
     }
-    // Reading to the end makes age check the final chunk: a truncated file fails above.
+    // Reading to the end makes age check the final chunk: a truncated file fails here. After
+    // the end-of-archive marker only zeros may follow (tar's own fill, or a sealed record's
+    // padding); they are read and dropped.
+    let mut rest = archive.into_inner().take(MAX_ENTRY + 1);
+    let (mut buf, mut trailing) = ([0u8; 8192], 0u64);
+    loop {
+        let k = rest.read(&mut buf).map_err(|e| BundleError::Damaged(e.to_string()))?;
+        if k == 0 {
+            break;
+        }
+        trailing += k as u64;
+        if trailing > MAX_ENTRY || buf[..k].iter().any(|b| *b != 0) {
+            return Err(BundleError::Damaged("something other than padding follows the end of the archive".into()));
+        }
+    }
     let n = files.len();
     if n < 3 || files[n - 2].0 != MANIFEST || files[n - 1].0 != SIGNATURE {
-        return Err(BundleError::Damaged("the manifest and its signature are not where they belong (at the end)".into()));
+        return Err(BundleError::Damaged(
+            "the manifest and its signature are not where they belong (at the end)".into(),
+        ));
     }
     let sig = B64
         .decode(String::from_utf8_lossy(&files[n - 1].1).trim())
         .map_err(|_| BundleError::Damaged("the manifest signature is not base64".into()))?;
     let mbytes = &files[n - 2].1;
-    let manifest: Manifest = serde_json::from_slice(mbytes).map_err(|e| BundleError::Damaged(format!("manifest: {e}")))?;
+    let manifest: Manifest =
+        serde_json::from_slice(mbytes).map_err(|e| BundleError::Damaged(format!("manifest: {e}")))?;
     if manifest.format != FORMAT {
         return Err(BundleError::Damaged(format!("unknown bundle format `{}`", manifest.format)));
     }
-    let key_bytes = B64.decode(&manifest.exporter.signing_key).map_err(|_| BundleError::Damaged("the signing key is not base64".into()))?;
+    let key_bytes = B64
+        .decode(&manifest.exporter.signing_key)
+        .map_err(|_| BundleError::Damaged("the signing key is not base64".into()))?;
     if let Some(expected) = signer {
         if expected != key_bytes.as_slice() {
-            return Err(BundleError::WrongSigner(format!("signed by {}, expected {}", manifest.exporter.signing_key, B64.encode(expected))));
+            return Err(BundleError::WrongSigner(format!(
+                "signed by {}, expected {}",
+                manifest.exporter.signing_key,
+                B64.encode(expected)
+            )));
         }
     }
     UnparsedPublicKey::new(&ED25519, &key_bytes)
@@ -400,7 +535,11 @@ pub fn open<R: BufRead>(input: R, key: &Key, signer: Option<&[u8]>) -> Result<Op
         .map_err(|_| BundleError::Damaged("the manifest's signature does not match it".into()))?;
     let body = &files[..n - 2];
     if body.len() != manifest.entries.len() {
-        return Err(BundleError::Damaged(format!("{} entries in the bundle, {} in the manifest", body.len(), manifest.entries.len())));
+        return Err(BundleError::Damaged(format!(
+            "{} entries in the bundle, {} in the manifest",
+            body.len(),
+            manifest.entries.len()
+        )));
     }
     for ((path, bytes), e) in body.iter().zip(&manifest.entries) {
         if *path != e.path {
@@ -442,7 +581,12 @@ pub fn summary(o: &Opened) -> String {
     for r in &o.records {
         let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
         let level = v["outcome"]["level"]["title"].as_str().unwrap_or("(no outcome)");
-        let proto = m.records.iter().find(|x| x.id == r.id).map(|x| format!("{} {}", x.protocol.id, x.protocol.version)).unwrap_or_default();
+        let proto = m
+            .records
+            .iter()
+            .find(|x| x.id == r.id)
+            .map(|x| format!("{} {}", x.protocol.id, x.protocol.version))
+            .unwrap_or_default();
         s += &format!("- {}  {}  {}  finalized {}\n", r.id, proto, level, v["finalized_at"].as_str().unwrap_or("?"));
         for group in ["force", "fraud", "coercion", "purpose", "minor", "safety"] {
             for i in v["outcome"]["indicators"][group].as_array().into_iter().flatten() {

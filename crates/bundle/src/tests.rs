@@ -10,6 +10,11 @@ use ring::signature::Ed25519KeyPair;
 
 use super::*;
 
+/// The exporter every test bundle names.
+fn origin(signer: &dyn Signer) -> Origin<'_> {
+    Origin { officer_id: "officer-7", device_id: "device-1", signer, created: "2026-11-21T06:00:00Z" }
+}
+
 fn keypair() -> Ed25519KeyPair {
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
     Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap()
@@ -41,7 +46,8 @@ impl Fixture {
     fn export(&self, signer: &dyn Signer, seal: Seal) -> Vec<u8> {
         let mut it = self.records_in().into_iter();
         let mut calls = 0;
-        let out = export(&mut it, self.records.len(), ("officer-7", "device-1"), signer, seal, "2026-11-21T06:00:00Z", Vec::new(), &mut |_, _| calls += 1).unwrap();
+        let out =
+            export(&mut it, self.records.len(), &origin(signer), seal, Vec::new(), &mut |_, _| calls += 1).unwrap();
         assert_eq!(calls, self.records.len(), "progress is reported per record");
         out
     }
@@ -89,8 +95,17 @@ fn debian_age_decrypts_our_bundle_and_the_manifest_checks_out() {
     let f = Fixture::new(2, 50);
     let (id, r) = custodian();
     let bundle = write(dir.path(), "case.age", &f.export(&f.device, Seal::recipients(&[r]).unwrap()));
-    let idfile = write(dir.path(), "custodian.txt", format!("# custodian\n{}\n", age::secrecy::ExposeSecret::expose_secret(&id.to_string())).as_bytes());
-    let out = Command::new(age_cli()).args(["-d", "-i"]).arg(&idfile).arg(&bundle).output().expect("Debian's age is installed by scripts/bootstrap.sh");
+    let idfile = write(
+        dir.path(),
+        "custodian.txt",
+        format!("# custodian\n{}\n", age::secrecy::ExposeSecret::expose_secret(&id.to_string())).as_bytes(),
+    );
+    let out = Command::new(age_cli())
+        .args(["-d", "-i"])
+        .arg(&idfile)
+        .arg(&bundle)
+        .output()
+        .expect("Debian's age is installed by scripts/bootstrap.sh");
     assert!(out.status.success(), "age -d: {}", String::from_utf8_lossy(&out.stderr));
     // The plaintext is an ordinary tar: records, then the manifest and its signature.
     let mut ar = tar::Archive::new(Cursor::new(out.stdout));
@@ -128,7 +143,12 @@ fn a_file_encrypted_by_age_to_our_custodian_opens_with_our_code() {
     let mut plain = Vec::new();
     dec.decrypt(std::iter::once(&id as &dyn age::Identity)).unwrap().read_to_end(&mut plain).unwrap();
     let tarfile = write(dir.path(), "case.tar", &plain);
-    let out = Command::new(age_cli()).args(["-e", "-r", &r, "-o"]).arg(dir.path().join("by-age.age")).arg(&tarfile).output().unwrap();
+    let out = Command::new(age_cli())
+        .args(["-e", "-r", &r, "-o"])
+        .arg(dir.path().join("by-age.age"))
+        .arg(&tarfile)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let theirs = std::fs::read(dir.path().join("by-age.age")).unwrap();
     let o = open(Cursor::new(theirs), &key_of(&id), None).unwrap();
@@ -194,7 +214,10 @@ fn entries(bytes: &[u8], id: &age::x25519::Identity) -> Vec<(String, Vec<u8>)> {
 
 /// Re-packs entries and encrypts them to `r`, as an attacker holding the recipient could.
 fn repack(list: &[(String, Vec<u8>)], r: &str) -> Vec<u8> {
-    let enc = age::Encryptor::with_recipients(std::iter::once(&r.parse::<age::x25519::Recipient>().unwrap() as &dyn age::Recipient)).unwrap();
+    let enc = age::Encryptor::with_recipients(std::iter::once(
+        &r.parse::<age::x25519::Recipient>().unwrap() as &dyn age::Recipient
+    ))
+    .unwrap();
     let mut s = enc.wrap_output(Vec::new()).unwrap();
     for (name, b) in list {
         tar_entry(&mut s, name, b, 0).unwrap();
@@ -226,7 +249,11 @@ fn the_container_is_byte_for_byte_what_tar_builder_writes() {
     }
     ours.extend_from_slice(&TAR_END);
     assert_eq!(ours, theirs.into_inner().unwrap());
-    let names: Vec<String> = tar::Archive::new(Cursor::new(&ours)).entries().unwrap().map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = tar::Archive::new(Cursor::new(&ours))
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names, list.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
 }
 
@@ -276,29 +303,41 @@ fn ex_01_two_exports_of_the_same_records_share_no_ciphertext() {
 
 #[test]
 fn ex_02_passphrase_bundles_follow_the_policy_and_never_mix_with_recipients() {
-    for (p, why) in [("short1!A", "at least 10"), ("alllowercase1!", "upper-case"), ("NoDigitsHere!!", "a digit"), ("NoSpecial12345", "special")] {
+    for (p, why) in [
+        ("short1!A", "at least 10"),
+        ("alllowercase1!", "upper-case"),
+        ("NoDigitsHere!!", "a digit"),
+        ("NoSpecial12345", "special"),
+    ] {
         let e = Seal::passphrase(p).err().unwrap();
         assert!(e.to_string().contains(why), "{p}: {e}");
     }
     let f = Fixture::new(1, 10);
     let bytes = f.export(&f.device, Seal::passphrase("Harbor-Lantern-42").unwrap());
-    let o = open(Cursor::new(&bytes), &Key::Passphrase(SecretString::from("Harbor-Lantern-42".to_string())), None).unwrap();
+    let o =
+        open(Cursor::new(&bytes), &Key::Passphrase(SecretString::from("Harbor-Lantern-42".to_string())), None).unwrap();
     assert_eq!(o.records.len(), 1);
     let (id, _) = custodian();
     assert!(open(Cursor::new(&bytes), &key_of(&id), None).unwrap_err().to_string().contains("passphrase"));
-    assert!(open(Cursor::new(&bytes), &Key::Passphrase(SecretString::from("Wrong-Lantern-42".to_string())), None).is_err());
+    assert!(
+        open(Cursor::new(&bytes), &Key::Passphrase(SecretString::from("Wrong-Lantern-42".to_string())), None).is_err()
+    );
 }
 
 #[test]
 fn identity_files_and_bad_input_give_clear_errors() {
     let (id, _) = custodian();
-    let text = format!("# created: today\n# public key: x\n{}\n", age::secrecy::ExposeSecret::expose_secret(&id.to_string()));
+    let text =
+        format!("# created: today\n# public key: x\n{}\n", age::secrecy::ExposeSecret::expose_secret(&id.to_string()));
     assert!(matches!(Key::identity_file(&text).unwrap(), Key::Identities(v) if v.len() == 1));
     assert!(Key::identity_file("# nothing\n").err().unwrap().to_string().contains("no AGE-SECRET-KEY"));
     assert!(Key::identity_file("AGE-SECRET-KEY-1NOPE").is_err());
     assert!(Seal::recipients(&[]).is_err());
     assert!(Seal::recipients(&["age1nope".into()]).err().unwrap().to_string().contains("not an age X25519 recipient"));
-    assert!(open(Cursor::new(b"not an age file".to_vec()), &key_of(&id), None).unwrap_err().to_string().contains("cannot decrypt"));
+    assert!(open(Cursor::new(b"not an age file".to_vec()), &key_of(&id), None)
+        .unwrap_err()
+        .to_string()
+        .contains("cannot decrypt"));
 }
 
 /// A writer whose bytes outlive the export, failing once it has taken `fail_after` bytes.
@@ -330,30 +369,44 @@ fn ex_04_a_stopped_export_leaves_nothing_that_opens() {
     let input = |stop_at: usize| {
         f.records.iter().enumerate().map(move |(i, (rid, body, sig))| {
             if i == stop_at {
-                return Err(BundleError::Io("interrupted".into()));
+                return Err(BundleError::Interrupted("interrupted".into()));
             }
-            Ok(RecordIn { id: rid.clone(), body: body.clone(), signature: sig.clone(), device_key: dk.clone(), protocol: ProtocolRef { id: "p".into(), version: "1".into(), content_hash: String::new() } })
+            Ok(RecordIn {
+                id: rid.clone(),
+                body: body.clone(),
+                signature: sig.clone(),
+                device_key: dk.clone(),
+                protocol: ProtocolRef { id: "p".into(), version: "1".into(), content_hash: String::new() },
+            })
         })
     };
     // Cancelled by the caller after most records: its own error comes back, and what was
     // written is an age stream without its last chunk.
     let out = Shared { bytes: Default::default(), fail_after: usize::MAX };
     let seal = Seal::recipients(std::slice::from_ref(&r)).unwrap();
-    let e = export(&mut input(30), 40, ("o", "d"), &f.device, seal, "2026-11-21T06:00:00Z", out.clone(), &mut |_, _| {}).err().unwrap();
+    let e = export(&mut input(30), 40, &origin(&f.device), seal, out.clone(), &mut |_, _| {}).err().unwrap();
     assert_eq!(e.to_string(), "interrupted");
     let written = out.bytes.lock().unwrap().clone();
     assert!(written.len() > 300_000, "records were already encrypted and written: {}", written.len());
-    assert!(matches!(open(Cursor::new(&written), &key_of(&id), None), Err(BundleError::Damaged(_) | BundleError::Decrypt(_))));
+    assert!(matches!(
+        open(Cursor::new(&written), &key_of(&id), None),
+        Err(BundleError::Damaged(_) | BundleError::Decrypt(_))
+    ));
     let dir = tempfile::tempdir().unwrap();
     let partial = write(dir.path(), "case.fsb.partial", &written);
-    let idfile = write(dir.path(), "custodian.txt", format!("{}\n", age::secrecy::ExposeSecret::expose_secret(&id.to_string())).as_bytes());
+    let idfile = write(
+        dir.path(),
+        "custodian.txt",
+        format!("{}\n", age::secrecy::ExposeSecret::expose_secret(&id.to_string())).as_bytes(),
+    );
     let age = Command::new(age_cli()).args(["-d", "-i"]).arg(&idfile).arg(&partial).output().unwrap();
     assert!(!age.status.success(), "age accepted a cancelled export");
     // A failing writer: its error comes back, not a hang or a panic.
     let out = Shared { bytes: Default::default(), fail_after: 200_000 };
     let seal = Seal::recipients(std::slice::from_ref(&r)).unwrap();
-    let e = export(&mut input(usize::MAX), 40, ("o", "d"), &f.device, seal, "2026-11-21T06:00:00Z", out, &mut |_, _| {}).err().unwrap();
-    assert!(matches!(&e, BundleError::Io(m) if m.contains("the drive is full")), "{e}");
+    let e = export(&mut input(usize::MAX), 40, &origin(&f.device), seal, out, &mut |_, _| {}).err().unwrap();
+    assert!(matches!(&e, BundleError::Io(source) if source.to_string().contains("the drive is full")), "{e}");
+    assert!(std::error::Error::source(&e).is_some(), "the IO error is kept as the source");
 }
 
 #[test]
@@ -385,7 +438,11 @@ impl Fixture {
                     body: body.clone(),
                     signature: sig.clone(),
                     device_key: dk.clone(),
-                    protocol: ProtocolRef { id: "adult-roadside".into(), version: "1.0.0".into(), content_hash: "ab".repeat(32) },
+                    protocol: ProtocolRef {
+                        id: "adult-roadside".into(),
+                        version: "1.0.0".into(),
+                        content_hash: "ab".repeat(32),
+                    },
                 })
             })
             .collect()
@@ -407,7 +464,15 @@ fn ex_05_export_to_a_file_is_all_or_nothing() {
                 cancel.store(true, std::sync::atomic::Ordering::SeqCst);
             }
         });
-        crate::export_to_path(&out, &mut it, 20, ("officer-7", "device-1"), &f.device, Seal::recipients(&[r.clone()]).unwrap(), "2026-11-21T06:00:00Z", &mut |_, _| {}, cancel)
+        crate::export_to_path(
+            &out,
+            &mut it,
+            20,
+            &origin(&f.device),
+            Seal::recipients(std::slice::from_ref(&r)).unwrap(),
+            &mut |_, _| {},
+            cancel,
+        )
     };
     // Cancelled midway: no bundle, no partial file.
     let e = run(&AtomicBool::new(false), Some(5)).unwrap_err();
@@ -428,4 +493,96 @@ fn ex_05_export_to_a_file_is_all_or_nothing() {
     assert_eq!(opened.records.len(), 20);
     let e = run(&AtomicBool::new(false), None).unwrap_err();
     assert!(e.to_string().contains("already exists"), "{e}");
+}
+
+impl Fixture {
+    /// The first record sealed for the hub, padded.
+    fn seal_first(&self, r: &str) -> Vec<u8> {
+        let rec = self.records_in().remove(0).unwrap();
+        seal_record(rec, &origin(&self.device), Seal::recipients(&[r.to_string()]).unwrap()).unwrap()
+    }
+}
+
+#[test]
+fn padded_sizes_are_powers_of_two_from_16_kib() {
+    for (n, want) in [(0, 16384), (4608, 16384), (16384, 16384), (16896, 32768), (32768, 32768), (70_000, 131_072)] {
+        assert_eq!(padded_size(n), want, "{n}");
+    }
+}
+
+#[test]
+fn records_of_very_different_sizes_in_one_bucket_seal_to_the_same_length() {
+    let (id, r) = custodian();
+    // A record of about 350 bytes and one of 9,300 (with the manifest, both under 16 KiB of
+    // tar), and two in the 32 KiB bucket; the plain export of the same records differs in length.
+    let small = [Fixture::new(1, 50), Fixture::new(1, 9_000)];
+    let large = [Fixture::new(1, 14_000), Fixture::new(1, 24_000)];
+    // age puts a random "grease" stanza of random length in every header, whatever the
+    // content: the ciphertext that depends on the record is what follows the header.
+    let payload = |b: &[u8]| b.len() - payload_start(b);
+    let lens = |fs: &[Fixture]| fs.iter().map(|f| payload(&f.seal_first(&r))).collect::<Vec<_>>();
+    let (a, b) = (lens(&small), lens(&large));
+    assert_eq!(a[0], a[1], "one bucket, one length: {a:?}");
+    assert_eq!(b[0], b[1], "one bucket, one length: {b:?}");
+    assert!(b[0] > a[0], "different buckets differ: {a:?} {b:?}");
+    assert_eq!(a[0], 16384 + 16, "one age chunk of 16 KiB and its tag");
+    assert_eq!(b[0], 32768 + 16);
+    let unpadded: Vec<usize> = small
+        .iter()
+        .map(|f| payload(&f.export(&f.device, Seal::recipients(std::slice::from_ref(&r)).unwrap())))
+        .collect();
+    assert_ne!(unpadded[0], unpadded[1], "without padding the sizes show");
+    for f in small.iter().chain(&large) {
+        let sealed = f.seal_first(&r);
+        let o = open(Cursor::new(&sealed), &key_of(&id), Some(&Signer::public_key(&f.device))).unwrap();
+        assert_eq!(o.records.len(), 1);
+        assert_eq!(o.records[0].body, f.records[0].1);
+        assert_eq!(o.manifest.entries.len(), 1, "the manifest lists the record only, not the padding");
+        // A reader that stops at the end-of-archive marker (as every tar reader does) sees
+        // the same three entries.
+        let names: Vec<String> = entries(&sealed, &id).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, [format!("records/{}.json", f.records[0].0), MANIFEST.into(), SIGNATURE.into()]);
+    }
+}
+
+#[test]
+fn debian_age_and_tar_open_a_padded_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = Fixture::new(1, 700);
+    let (id, r) = custodian();
+    let sealed = write(dir.path(), "record.age", &f.seal_first(&r));
+    let idfile = write(
+        dir.path(),
+        "custodian.txt",
+        format!("{}\n", age::secrecy::ExposeSecret::expose_secret(&id.to_string())).as_bytes(),
+    );
+    let out = Command::new(age_cli()).args(["-d", "-i"]).arg(&idfile).arg(&sealed).output().expect("Debian's age");
+    assert!(out.status.success(), "age -d: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout.len() as u64, padded_size(out.stdout.len() as u64), "the plaintext fills its bucket");
+    let tar_file = write(dir.path(), "record.tar", &out.stdout);
+    let listed = Command::new("tar").arg("-tf").arg(&tar_file).output().expect("tar");
+    assert!(listed.status.success(), "tar -t: {}", String::from_utf8_lossy(&listed.stderr));
+    let names: Vec<&str> = std::str::from_utf8(&listed.stdout).unwrap().lines().collect();
+    assert_eq!(names, [format!("records/{}.json", f.records[0].0).as_str(), MANIFEST, SIGNATURE]);
+}
+
+#[test]
+fn anything_but_zeros_after_the_archive_is_refused() {
+    let f = Fixture::new(1, 100);
+    let (id, r) = custodian();
+    let mut plain = Vec::new();
+    for (name, b) in entries(&f.seal_first(&r), &id) {
+        tar_entry(&mut plain, &name, &b, 0).unwrap();
+    }
+    plain.extend_from_slice(&TAR_END);
+    plain.extend_from_slice(b"not padding");
+    let enc = age::Encryptor::with_recipients(std::iter::once(
+        &r.parse::<age::x25519::Recipient>().unwrap() as &dyn age::Recipient
+    ))
+    .unwrap();
+    let mut s = enc.wrap_output(Vec::new()).unwrap();
+    s.write_all(&plain).unwrap();
+    let bytes = s.finish().unwrap();
+    let e = open(Cursor::new(bytes), &key_of(&id), None).expect_err("refused");
+    assert!(e.to_string().contains("follows the end of the archive"), "{e}");
 }

@@ -7,7 +7,7 @@
 //! verified in full. On an error or Ctrl-C the partial file or folder is removed.
 
 use std::fs::{self, DirBuilder, File};
-use std::io::{BufReader, IsTerminal, Write};
+use std::io::{BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -113,15 +113,23 @@ fn keys_new(dir: &Path) -> Result<u8, Exit> {
     for p in [&id_path, &sk_path] {
         refuse_existing(p)?;
     }
-    dir_builder().recursive(true).create(dir).map_err(|e| Exit::new(2, format!("cannot create {}: {e}", dir.display())))?;
+    dir_builder()
+        .recursive(true)
+        .create(dir)
+        .map_err(|e| Exit::new(2, format!("cannot create {}: {e}", dir.display())))?;
 
     let identity = age::x25519::Identity::generate();
     let recipient = identity.to_public().to_string();
     let created = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-    let id_text = SecretString::from(format!("# created: {created}\n# public key: {recipient}\n{}\n", identity.to_string().expose_secret()));
+    let id_text = SecretString::from(format!(
+        "# created: {created}\n# public key: {recipient}\n{}\n",
+        identity.to_string().expose_secret()
+    ));
 
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| Exit::new(2, "generating the signing key failed"))?;
-    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| Exit::new(2, "generating the signing key failed"))?;
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+        .map_err(|_| Exit::new(2, "generating the signing key failed"))?;
+    let pair =
+        Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| Exit::new(2, "generating the signing key failed"))?;
     let sk_text = SecretString::from(format!("{}\n", B64.encode(pkcs8.as_ref())));
 
     write_secret(&id_path, id_text.expose_secret().as_bytes())?;
@@ -186,20 +194,16 @@ fn open(file: &Path, key: &KeyArgs, out: &Path) -> Result<u8, Exit> {
     }
     let interrupted = on_interrupt()?;
     dir_builder().create(&partial).map_err(|e| Exit::new(2, format!("cannot create {}: {e}", partial.display())))?;
-    let mut staged = Staged(Some(partial.clone()));
+    let staged = durable::Staged::new(partial.clone());
     let records = partial.join("records");
     dir_builder().create(&records).map_err(|e| Exit::new(2, format!("cannot create {}: {e}", records.display())))?;
     let summary = bundle::summary(&o);
-    let files = o
-        .records
-        .iter()
-        .map(|r| (records.join(format!("{}.json", r.id)), r.body.as_slice()))
-        .chain([
-            // The manifest exactly as signed, and its signature, so the opened folder can be checked again.
-            (partial.join(bundle::MANIFEST), o.manifest_bytes.as_slice()),
-            (partial.join(bundle::SIGNATURE), o.signature.as_bytes()),
-            (partial.join("summary.txt"), summary.as_bytes()),
-        ]);
+    let files = o.records.iter().map(|r| (records.join(format!("{}.json", r.id)), r.body.as_slice())).chain([
+        // The manifest exactly as signed, and its signature, so the opened folder can be checked again.
+        (partial.join(bundle::MANIFEST), o.manifest_bytes.as_slice()),
+        (partial.join(bundle::SIGNATURE), o.signature.as_bytes()),
+        (partial.join("summary.txt"), summary.as_bytes()),
+    ]);
     for (path, bytes) in files {
         if interrupted.load(Ordering::SeqCst) {
             return Err(Exit::new(INTERRUPTED, "interrupted: nothing was written"));
@@ -207,10 +211,7 @@ fn open(file: &Path, key: &KeyArgs, out: &Path) -> Result<u8, Exit> {
         write_secret(&path, bytes)?;
     }
     refuse_existing(out)?;
-    fs::rename(&partial, out).map_err(|e| Exit::new(2, format!("cannot rename {} to {}: {e}", partial.display(), out.display())))?;
-    staged.0 = Some(out.to_path_buf());
-    sync_parent(out)?;
-    staged.keep();
+    staged.put_in_place(out).map_err(file_exit)?;
     println!("opened {} records into {}", o.records.len(), out.display());
     Ok(0)
 }
@@ -220,7 +221,9 @@ fn open(file: &Path, key: &KeyArgs, out: &Path) -> Result<u8, Exit> {
 fn open_checked(file: &Path, k: &KeyArgs) -> Result<Opened, Exit> {
     let key = match (&k.identity, &k.passphrase_env) {
         (Some(path), _) => {
-            let text = fs::read_to_string(path).map(SecretString::from).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", path.display())))?;
+            let text = fs::read_to_string(path)
+                .map(SecretString::from)
+                .map_err(|e| Exit::new(2, format!("cannot read {}: {e}", path.display())))?;
             Key::identity_file(text.expose_secret()).map_err(|e| Exit::new(2, format!("{}: {e}", path.display())))?
         }
         (None, Some(var)) => Key::Passphrase(env_secret(var)?),
@@ -237,25 +240,8 @@ fn open_checked(file: &Path, k: &KeyArgs) -> Result<Opened, Exit> {
         return Err(Exit::new(2, format!("cannot read {}: no such file", file.display())));
     }
     let f = File::open(file).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", file.display())))?;
-    bundle::open(BufReader::new(f), &key, signer.as_deref()).map_err(|e| Exit::new(1, format!("{}: {e}", file.display())))
-}
-
-/// The device key signs the manifest.
-/// A file or folder removed when this is dropped, unless kept.
-struct Staged(Option<PathBuf>);
-
-impl Staged {
-    fn keep(&mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = if p.symlink_metadata().is_ok_and(|m| m.is_dir()) { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
-        }
-    }
+    bundle::open(BufReader::new(f), &key, signer.as_deref())
+        .map_err(|e| Exit::new(1, format!("{}: {e}", file.display())))
 }
 
 /// From here on, Ctrl-C (and the other termination signals) set the flag instead of killing the
@@ -272,7 +258,9 @@ fn on_interrupt() -> Result<Arc<AtomicBool>, Exit> {
 }
 
 fn env_secret(var: &str) -> Result<SecretString, Exit> {
-    std::env::var(var).map(SecretString::from).map_err(|_| Exit::new(2, format!("the environment variable {var} is not set")))
+    std::env::var(var)
+        .map(SecretString::from)
+        .map_err(|_| Exit::new(2, format!("the environment variable {var} is not set")))
 }
 
 fn plain_id(id: &str) -> bool {
@@ -297,17 +285,11 @@ fn dir_builder() -> DirBuilder {
     b
 }
 
-/// A new file only its owner can read (never an existing one).
-fn new_file(p: &Path) -> Result<File, Exit> {
-    bundle::file::new_private_file(p).map_err(|e| Exit::new(2, e.to_string()))
-}
-
+/// A new file only its owner can read (never an existing one), synced.
 fn write_secret(p: &Path, bytes: &[u8]) -> Result<(), Exit> {
-    let mut f = new_file(p)?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| Exit::new(2, format!("writing {}: {e}", p.display())))
+    durable::write_private(p, bytes).map_err(file_exit)
 }
 
-/// Makes a rename durable: fsync the folder that holds `p`.
-fn sync_parent(p: &Path) -> Result<(), Exit> {
-    bundle::file::sync_parent(p).map_err(|e| Exit::new(2, e.to_string()))
+fn file_exit(e: durable::Error) -> Exit {
+    Exit::new(2, e.to_string())
 }

@@ -67,7 +67,9 @@ pub enum DeviceCmd {
 
 pub fn run(root: &Path, cmd: DeviceCmd) -> Result<u8, Exit> {
     match cmd {
-        DeviceCmd::Init { dir, officer, recovery, policy } => init(root, &dir.data_dir, &officer, recovery.as_deref(), policy.as_deref()),
+        DeviceCmd::Init { dir, officer, recovery, policy } => {
+            init(root, &dir.data_dir, &officer, recovery.as_deref(), policy.as_deref())
+        }
         DeviceCmd::List { dir, json } => list(&dir.data_dir, &unlock_policy(root, None)?, json),
         DeviceCmd::Verify { dir } => verify(&dir.data_dir, &unlock_policy(root, None)?),
         DeviceCmd::Passwd { dir } => passwd(&dir.data_dir, &unlock_policy(root, None)?),
@@ -99,7 +101,10 @@ fn secret(var: &str, prompt: &str, confirm: bool) -> Result<String, Exit> {
     if let Ok(s) = std::env::var(var) {
         return Ok(s);
     }
-    let ask = |p: &str| rpassword::prompt_password(p).map_err(|e| Exit::new(2, format!("cannot ask for the secret on a terminal ({e}); set {var}")));
+    let ask = |p: &str| {
+        rpassword::prompt_password(p)
+            .map_err(|e| Exit::new(2, format!("cannot ask for the secret on a terminal ({e}); set {var}")))
+    };
     let s = ask(&format!("{prompt}: "))?;
     if confirm && ask(&format!("{prompt} again: "))? != s {
         return Err(Exit::new(2, "the two entries do not match"));
@@ -113,7 +118,7 @@ pub(crate) fn unlock(dir: &Path, policy: &UnlockPolicy) -> Result<Vault, Exit> {
 }
 
 fn has_vault(dir: &Path) -> bool {
-    dir.join(vault::keys::KEY_FILE).exists() || dir.join(vault::db::DB_FILE).exists()
+    vault::status(dir) == vault::Status::SetUp
 }
 
 fn init(root: &Path, dir: &Path, officer: &str, recovery: Option<&str>, policy: Option<&str>) -> Result<u8, Exit> {
@@ -140,16 +145,29 @@ fn list(dir: &Path, policy: &UnlockPolicy, json: bool) -> Result<u8, Exit> {
     let records = v.records().map_err(vault_exit)?;
     let drafts = v.drafts().map_err(vault_exit)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "records": records, "drafts": drafts })).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "records": records, "drafts": drafts }))
+                .unwrap_or_default()
+        );
         return Ok(0);
     }
     for r in &records {
-        let state = if r.synced { "synced" } else if r.queued { "queued" } else { "local" };
+        let state = if r.synced {
+            "synced"
+        } else if r.queued {
+            "queued"
+        } else {
+            "local"
+        };
         let amends = r.amends.as_deref().map(|a| format!("  amends {a}")).unwrap_or_default();
         println!("{}  {}  {}  {}  {state}{amends}", r.id, r.protocol_id, r.created_at, r.level);
     }
     for d in &drafts {
-        println!("{}  {} {}  {}  draft started {}, {} events", d.id, d.protocol_id, d.protocol_version, d.language, d.started_at, d.events);
+        println!(
+            "{}  {} {}  {}  draft started {}, {} events",
+            d.id, d.protocol_id, d.protocol_version, d.language, d.started_at, d.events
+        );
     }
     if records.is_empty() && drafts.is_empty() {
         eprintln!("no records or drafts");
@@ -167,7 +185,7 @@ fn verify(dir: &Path, policy: &UnlockPolicy) -> Result<u8, Exit> {
 
 fn passwd(dir: &Path, policy: &UnlockPolicy) -> Result<u8, Exit> {
     let old = secret("FIELDSCREEN_SECRET", "Current secret", false)?;
-    let v = Vault::unlock(dir, &old, &policy, Utc::now()).map_err(vault_exit)?;
+    let v = Vault::unlock(dir, &old, policy, Utc::now()).map_err(vault_exit)?;
     let new = secret("FIELDSCREEN_NEW_SECRET", "New secret", true)?;
     v.change_secret(&old, &new, policy, Utc::now()).map_err(vault_exit)?;
     println!("the secret is changed");
@@ -185,17 +203,16 @@ fn wipe(dir: &Path, yes: bool) -> Result<u8, Exit> {
         eprint!("This destroys every record in {} for good. Type `wipe` to go on: ", dir.display());
         std::io::stderr().flush().ok();
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| Exit::new(2, format!("reading the confirmation: {e}")))?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Exit::new(2, format!("reading the confirmation: {e}")))?;
         if line.trim() != "wipe" {
             return Err(Exit::new(2, "not wiped"));
         }
     }
-    let present: Vec<&str> = [vault::keys::KEY_FILE, vault::guard::GUARD_FILE, vault::db::DB_FILE, "vault.db-wal", "vault.db-shm"]
-        .into_iter()
-        .filter(|f| dir.join(f).exists())
-        .collect();
-    vault::wipe(dir).map_err(vault_exit)?;
-    println!("wiped {}: the data key is destroyed; deleted {}", dir.display(), present.join(", "));
+    let deleted = vault::wipe(dir).map_err(vault_exit)?;
+    println!("wiped {}: the data key is destroyed; deleted {}", dir.display(), deleted.join(", "));
     Ok(0)
 }
 

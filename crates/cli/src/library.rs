@@ -31,34 +31,27 @@ pub fn display(path: &Path) -> String {
     }
 }
 
-/// Every `.toml` file under `dir`, sorted.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Exit> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Exit::new(2, format!("cannot read folder {}: {e}", dir.display())))?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "toml") {
-            out.push(p);
-        }
-    }
-    Ok(())
+/// Every content file under `dir` (`durable::toml_files` says which, in what order).
+fn folder(dir: &Path) -> Result<Vec<Source>, Exit> {
+    let files = durable::read_toml_files(dir).map_err(|e| Exit::new(2, e.to_string()))?;
+    Ok(files.into_iter().map(|(p, text)| Source { path: display(&p), text }).collect())
 }
 
 fn read(path: &Path) -> Result<Source, Exit> {
-    let text = std::fs::read_to_string(path).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", path.display())))?;
     Ok(Source { path: display(path), text })
 }
 
 /// Reads every content file under `root`.
 pub fn sources(root: &Path) -> Result<Vec<Source>, Exit> {
     if !root.is_dir() {
-        return Err(Exit::new(2, format!("protocol folder {} does not exist (set --protocols or FIELDSCREEN_PROTOCOLS)", root.display())));
+        return Err(Exit::new(
+            2,
+            format!("protocol folder {} does not exist (set --protocols or FIELDSCREEN_PROTOCOLS)", root.display()),
+        ));
     }
-    let mut files = Vec::new();
-    walk(root, &mut files)?;
-    files.iter().map(|p| read(p)).collect()
+    folder(root)
 }
 
 /// The files named on the command line, with the library's supporting files (glossary,
@@ -70,11 +63,7 @@ pub fn sources_for(root: &Path, paths: &[PathBuf]) -> Result<Vec<Source>, Exit> 
     let mut named = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let mut files = Vec::new();
-            walk(p, &mut files)?;
-            for f in files {
-                named.push(read(&f)?);
-            }
+            named.extend(folder(p)?);
         } else if p.exists() {
             named.push(read(p)?);
         } else {

@@ -163,7 +163,9 @@ fn main() -> ExitCode {
         Command::Screen(args) => screen::run(&root, args),
         Command::Training { command: TrainingCmd::List { json } } => training::list(&root, json),
         Command::Training { command: TrainingCmd::Run { scenario, json } } => training::run(&root, &scenario, json),
-        Command::Language { command: LanguageCmd::Check { file, lang, json } } => language_check(&root, &file, &lang, json),
+        Command::Language { command: LanguageCmd::Check { file, lang, json } } => {
+            language_check(&root, &file, &lang, json)
+        }
         Command::Device { command: DeviceAll::Vault(command) } => device::run(&root, command),
         Command::Device { command: DeviceAll::Sync(command) } => sync_cmd::run_device(&root, command),
         Command::Unit { command } => sync_cmd::run_unit(command),

@@ -94,7 +94,15 @@ pub fn list(root: &Path, as_json: bool) -> Result<u8, Exit> {
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         for p in &lib.protocols {
-            println!("{:<20} {:<8} {:<7} {:>3} items ({} asked)  {}", p.id, p.version, format!("{:?}", p.population).to_lowercase(), p.items.len(), p.asked_items(), p.title);
+            println!(
+                "{:<20} {:<8} {:<7} {:>3} items ({} asked)  {}",
+                p.id,
+                p.version,
+                format!("{:?}", p.population).to_lowercase(),
+                p.items.len(),
+                p.asked_items(),
+                p.title
+            );
         }
     }
     Ok(0)
@@ -102,7 +110,9 @@ pub fn list(root: &Path, as_json: bool) -> Result<u8, Exit> {
 
 fn answer_json(spec: &AnswerSpec) -> Value {
     let (choices, min, max) = match spec {
-        AnswerSpec::Choice(c) => (c.iter().map(|c| json!({"id": c.id, "text": c.text})).collect::<Vec<_>>(), None, None),
+        AnswerSpec::Choice(c) => {
+            (c.iter().map(|c| json!({"id": c.id, "text": c.text})).collect::<Vec<_>>(), None, None)
+        }
         AnswerSpec::Number { min, max } => (Vec::new(), *min, *max),
         _ => (Vec::new(), None, None),
     };
@@ -142,12 +152,21 @@ pub fn show_json(p: &Protocol) -> Value {
     let mut v = summary(p);
     v["sections"] = json!(p.sections);
     v["items"] = json!(items);
-    v["stop_rules"] = json!(p.stops.iter().map(|s| json!({"id": s.id, "when": s.when_src, "reason": s.reason, "actions": action_ids(&s.actions)})).collect::<Vec<_>>());
+    v["stop_rules"] = json!(p
+        .stops
+        .iter()
+        .map(|s| json!({"id": s.id, "when": s.when_src, "reason": s.reason, "actions": action_ids(&s.actions)}))
+        .collect::<Vec<_>>());
     v["levels"] = json!(p.levels);
     v["actions"] = json!(p.actions);
-    v["outcome_rules"] = json!(p.outcomes.iter().map(|o| json!({"when": o.when_src, "level": p.levels[o.level].id, "actions": action_ids(&o.actions)})).collect::<Vec<_>>());
+    v["outcome_rules"] = json!(p
+        .outcomes
+        .iter()
+        .map(|o| json!({"when": o.when_src, "level": p.levels[o.level].id, "actions": action_ids(&o.actions)}))
+        .collect::<Vec<_>>());
     v["minor_rule"] = json!({"level": p.levels[p.minor_rule.level].id, "actions": action_ids(&p.minor_rule.actions)});
-    v["stopped_rule"] = json!({"level": p.levels[p.stopped_rule.level].id, "actions": action_ids(&p.stopped_rule.actions)});
+    v["stopped_rule"] =
+        json!({"level": p.levels[p.stopped_rule.level].id, "actions": action_ids(&p.stopped_rule.actions)});
     v
 }
 
@@ -166,7 +185,14 @@ pub fn show(root: &Path, id: &str, as_json: bool) -> Result<u8, Exit> {
                 println!("\n[{}]{}", s.title, if s.safety { " (safety first)" } else { "" });
             }
             let when = it.when_src.as_deref().map(|w| format!("  when {w}")).unwrap_or_default();
-            println!("  {:<24} {:<11} {:<11} {}{}", it.id, format!("{:?}", it.kind).to_lowercase(), it.answer.name(), it.label, when);
+            println!(
+                "  {:<24} {:<11} {:<11} {}{}",
+                it.id,
+                format!("{:?}", it.kind).to_lowercase(),
+                it.answer.name(),
+                it.label,
+                when
+            );
         }
     }
     Ok(0)

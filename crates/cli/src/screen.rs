@@ -29,20 +29,27 @@ pub struct Args {
     data_dir: Option<PathBuf>,
 }
 
-/// Reads the answers file: item id -> answer, plus an optional `stop_after`.
-fn read_answers(path: &Path) -> Result<(Vec<(String, RawAnswer)>, Option<String>), Exit> {
-    let text = std::fs::read_to_string(path).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", path.display())))?;
+/// An answers file: item id -> answer in file order, plus an optional `stop_after` item id.
+type AnswersFile = (Vec<(String, RawAnswer)>, Option<String>);
+
+/// Reads the answers file.
+fn read_answers(path: &Path) -> Result<AnswersFile, Exit> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", path.display())))?;
     let is_json = path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
     let mut pairs: Vec<(String, Option<RawAnswer>, String)> = Vec::new();
     if is_json {
         let v: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Exit::new(2, format!("{}: not valid JSON: {e}", path.display())))?;
-        let obj = v.as_object().ok_or_else(|| Exit::new(2, format!("{}: expected an object of item id -> answer", path.display())))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| Exit::new(2, format!("{}: expected an object of item id -> answer", path.display())))?;
         for (k, v) in obj {
             pairs.push((k.clone(), RawAnswer::from_json(v), v.to_string()));
         }
     } else {
-        let v: toml::Table = toml::from_str(&text).map_err(|e| Exit::new(2, format!("{}: not valid TOML: {}", path.display(), e.message())))?;
+        let v: toml::Table = toml::from_str(&text)
+            .map_err(|e| Exit::new(2, format!("{}: not valid TOML: {}", path.display(), e.message())))?;
         for (k, v) in v {
             pairs.push((k.clone(), RawAnswer::from_toml(&v), v.to_string()));
         }
@@ -55,7 +62,9 @@ fn read_answers(path: &Path) -> Result<(Vec<(String, RawAnswer)>, Option<String>
             ("stop_after", Some(RawAnswer::Text(s))) => stop_after = Some(s),
             ("stop_after", _) => bad.push(format!("`stop_after` must be an item id, not {shown}")),
             (_, Some(a)) => answers.push((k, a)),
-            (_, None) => bad.push(format!("invalid answer for `{k}`: {shown} (use a token, a choice id, a number or text)")),
+            (_, None) => {
+                bad.push(format!("invalid answer for `{k}`: {shown} (use a token, a choice id, a number or text)"))
+            }
         }
     }
     if !bad.is_empty() {
@@ -70,7 +79,8 @@ pub fn run(root: &Path, args: Args) -> Result<u8, Exit> {
     let policy = lib.policy(&args.policy).ok_or_else(|| Exit::new(2, format!("unknown policy `{}`", args.policy)))?;
     let (answers, stop_after) = read_answers(&args.answers)?;
     let protocol = Arc::new(p.clone());
-    let run = run_answer_map(protocol.clone(), &answers, stop_after.as_deref()).map_err(|errs| Exit::new(2, errs.join("\n")))?;
+    let run = run_answer_map(protocol.clone(), &answers, stop_after.as_deref())
+        .map_err(|errs| Exit::new(2, errs.join("\n")))?;
     let outcome = run.session.outcome(Some(policy));
     let record_id = match (&args.data_dir, args.save) {
         (Some(dir), true) => Some(device::save(dir, &protocol, run.session.log(), policy)?),
@@ -94,7 +104,14 @@ pub fn run(root: &Path, args: Args) -> Result<u8, Exit> {
             println!("  Concluded: {}", s.reason);
         }
         let ind = &outcome.indicators;
-        for (name, list) in [("force", &ind.force), ("fraud", &ind.fraud), ("coercion", &ind.coercion), ("purpose", &ind.purpose), ("minor", &ind.minor), ("safety", &ind.safety)] {
+        for (name, list) in [
+            ("force", &ind.force),
+            ("fraud", &ind.fraud),
+            ("coercion", &ind.coercion),
+            ("purpose", &ind.purpose),
+            ("minor", &ind.minor),
+            ("safety", &ind.safety),
+        ] {
             for i in list {
                 let detail = i.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
                 println!("  {name:<9} {}{detail}", i.label);

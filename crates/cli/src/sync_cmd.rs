@@ -95,7 +95,10 @@ fn sync_exit(e: SyncError) -> Exit {
 }
 
 fn read_cas(paths: &[PathBuf]) -> Result<Vec<String>, Exit> {
-    paths.iter().map(|p| std::fs::read_to_string(p).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", p.display())))).collect()
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", p.display()))))
+        .collect()
 }
 
 pub fn run_device(root: &Path, cmd: DeviceSyncCmd) -> Result<u8, Exit> {
@@ -112,21 +115,36 @@ pub fn run_device(root: &Path, cmd: DeviceSyncCmd) -> Result<u8, Exit> {
             Ok(0)
         }
         DeviceSyncCmd::Sync { data_dir, json, watch } => {
+            // A wipe report the network lost is sent first: the vault it reports on may be gone.
+            match device::retry_wipe_report(&data_dir, Utc::now()) {
+                Ok(Some(true)) => eprintln!("the wipe report waiting on this device reached the hub"),
+                Ok(Some(false)) => eprintln!("a wipe report waits on this device: the hub could not be reached"),
+                Ok(None) => {}
+                Err(e) => eprintln!("{e}"),
+            }
             let v = unlock(&data_dir, &unlock_policy(root, None)?)?;
-            let outcome = if watch { watch_loop(&v, json).map(|_| Report::default()) } else { device::sync_once(&v, Utc::now) };
+            let outcome =
+                if watch { watch_loop(&v, json).map(|_| Report::default()) } else { device::sync_once(&v, Utc::now) };
             match outcome {
                 Ok(_) if watch => Ok(0),
                 Ok(r) => {
                     print_report(&r, json)?;
                     match r.waiting_reason() {
-                        Some(why) => Err(Exit::new(5, format!("{why} until the unit publishes its configuration (`fieldscreen unit publish`)"))),
+                        Some(why) => Err(Exit::new(
+                            5,
+                            format!("{why} until the unit publishes its configuration (`fieldscreen unit publish`)"),
+                        )),
                         None => Ok(if r.pending == 0 { 0 } else { 1 }),
                     }
                 }
                 Err(SyncError::Revoked { wipe }) => {
                     let r = device::carry_out_revocation(v, wipe, Utc::now()).map_err(sync_exit)?;
                     let what = if r.wiped { "its vault was crypto-wiped" } else { "its vault is kept" };
-                    let told = if r.reported { "the hub was told" } else { "the report could not be sent" };
+                    let told = if r.reported {
+                        "the hub was told"
+                    } else {
+                        "the report could not be sent yet; `fieldscreen device sync` retries it"
+                    };
                     Err(Exit::new(3, format!("this device was revoked by the unit: {what}; {told}")))
                 }
                 Err(e) => {
@@ -144,9 +162,11 @@ pub fn run_device(root: &Path, cmd: DeviceSyncCmd) -> Result<u8, Exit> {
 fn watch_loop(v: &vault::Vault, json: bool) -> Result<(), SyncError> {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, stop.clone()).map_err(|e| SyncError::Invalid(format!("cannot watch for Ctrl-C: {e}")))?;
+        signal_hook::flag::register(sig, stop.clone())
+            .map_err(|e| SyncError::Invalid(format!("cannot watch for Ctrl-C: {e}")))?;
     }
-    device::run(v, &device::RunOptions::default(), &stop, |r| match r {
+    let access = device::Stoppable { vault: v, stop: stop.clone() };
+    device::run(&access, &device::RunOptions::default(), &stop, |r| match r {
         Ok(r) => {
             let _ = print_report(r, json);
             if let Some(why) = r.waiting_reason() {
@@ -186,24 +206,18 @@ struct UnitFile {
 }
 
 fn unit_signer(path: &Path) -> Result<KeySigner, Exit> {
-    let text = std::fs::read_to_string(path).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", path.display())))?;
     KeySigner::from_pkcs8_base64(UNIT_SIGNER, &text).map_err(|e| Exit::new(2, format!("{}: {e}", path.display())))
 }
 
-fn collect(dir: &Path, base: &Path, out: &mut BTreeMap<String, String>) -> Result<(), Exit> {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", dir.display())))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect(&p, base, out)?;
-        } else if p.extension().is_some_and(|e| e == "toml") {
-            let rel = p.strip_prefix(base).unwrap_or(&p).to_string_lossy().replace('\\', "/");
-            let text = std::fs::read_to_string(&p).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", p.display())))?;
-            out.insert(rel, text);
-        }
-    }
-    Ok(())
+/// The content files under `dir`, by their path inside it.
+fn collect(dir: &Path) -> Result<BTreeMap<String, String>, Exit> {
+    let files = durable::read_toml_files(dir).map_err(|e| Exit::new(2, e.to_string()))?;
+    Ok(files
+        .into_iter()
+        .map(|(p, text)| (p.strip_prefix(dir).unwrap_or(&p).to_string_lossy().replace('\\', "/"), text))
+        .collect())
 }
 
 pub fn run_unit(cmd: UnitCmd) -> Result<u8, Exit> {
@@ -217,13 +231,13 @@ pub fn run_unit(cmd: UnitCmd) -> Result<u8, Exit> {
 }
 
 fn publish(hub: &str, signing_key: &Path, config: &Path, cas: &[String]) -> Result<u8, Exit> {
-    let text = std::fs::read_to_string(config).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", config.display())))?;
+    let text =
+        std::fs::read_to_string(config).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", config.display())))?;
     let f: UnitFile = toml::from_str(&text).map_err(|e| Exit::new(2, format!("{}: {e}", config.display())))?;
-    let mut files = BTreeMap::new();
-    if let Some(lib) = &f.library {
-        let dir = config.parent().unwrap_or(Path::new(".")).join(lib);
-        collect(&dir, &dir, &mut files)?;
-    }
+    let files = match &f.library {
+        Some(lib) => collect(&config.parent().unwrap_or(Path::new(".")).join(lib))?,
+        None => BTreeMap::new(),
+    };
     let doc = UnitDocument {
         format: UNIT_FORMAT.into(),
         unit: f.unit,
@@ -242,31 +256,27 @@ fn publish(hub: &str, signing_key: &Path, config: &Path, cas: &[String]) -> Resu
     let signature = B64.encode(signer.sign(&bytes).map_err(sync_exit)?);
     let client = HubClient::new(hub, cas).map_err(sync_exit)?;
     client.publish_unit(&signer, &SignedUnit { document: B64.encode(&bytes), signature }).map_err(sync_exit)?;
-    println!("published unit configuration {} ({} recipients, {} files)", doc.serial, doc.recipients.len(), doc.files.len());
+    println!(
+        "published unit configuration {} ({} recipients, {} files)",
+        doc.serial,
+        doc.recipients.len(),
+        doc.files.len()
+    );
     Ok(0)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Exit> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("partial");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| Exit::new(1, format!("writing {}: {e}", tmp.display())))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| Exit::new(1, format!("writing {}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(|e| Exit::new(1, format!("renaming {}: {e}", tmp.display())))
+    durable::write_atomic(path, bytes).map_err(|e| Exit::new(1, e.to_string()))
 }
 
 fn pull(hub: &str, identity: &Path, out: &Path, signing_key: &Path, cas: &[String]) -> Result<u8, Exit> {
-    let text = std::fs::read_to_string(identity).map_err(|e| Exit::new(2, format!("cannot read {}: {e}", identity.display())))?;
+    let text = std::fs::read_to_string(identity)
+        .map_err(|e| Exit::new(2, format!("cannot read {}: {e}", identity.display())))?;
     let key = bundle::Key::identity_file(&text).map_err(|e| Exit::new(2, format!("{}: {e}", identity.display())))?;
     let signer = unit_signer(signing_key)?;
     let client = HubClient::new(hub, cas).map_err(sync_exit)?;
-    let registry: BTreeMap<String, String> = client.devices(&signer).map_err(sync_exit)?.into_iter().map(|d| (d.device_id, d.public_key)).collect();
+    let registry: BTreeMap<String, String> =
+        client.devices(&signer).map_err(sync_exit)?.into_iter().map(|d| (d.device_id, d.public_key)).collect();
     let records = out.join("records");
     std::fs::create_dir_all(&records).map_err(|e| Exit::new(2, format!("cannot create {}: {e}", records.display())))?;
     let cursor_file = out.join(".cursor");
@@ -302,7 +312,13 @@ fn pull(hub: &str, identity: &Path, out: &Path, signing_key: &Path, cas: &[Strin
 
 /// One record: its hash as listed, then the bundle's checks, then the signer against the
 /// registry: the manifest and the record must be signed by the key the device enrolled.
-fn open_one(client: &HubClient, signer: &dyn RequestSigner, key: &bundle::Key, registry: &BTreeMap<String, String>, m: &sync::wire::RecordMeta) -> Result<Vec<u8>, String> {
+fn open_one(
+    client: &HubClient,
+    signer: &dyn RequestSigner,
+    key: &bundle::Key,
+    registry: &BTreeMap<String, String>,
+    m: &sync::wire::RecordMeta,
+) -> Result<Vec<u8>, String> {
     let (bytes, _, sha) = client.envelope(signer, &m.id).map_err(|e| e.to_string())?;
     if sync::wire::sha256_hex(&bytes) != m.sha256 || sha != m.sha256 {
         return Err("its bytes do not match the hash the hub recorded".into());

@@ -74,12 +74,32 @@ fn protocol_check_passes_on_the_shipped_library() {
 }
 
 #[test]
+fn protocol_check_passes_over_hidden_files_and_refuses_a_link_naming_it() {
+    let lib = tempfile::tempdir().unwrap();
+    copy_library(lib.path());
+    let protocols = lib.path().display().to_string();
+    // An editor's leftover beside a protocol is not content.
+    write(lib.path(), "adult-roadside/.protocol.toml.swp.toml", "not toml at all [");
+    let o = run(&["protocol", "check", "--protocols", &protocols], None);
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(lib.path(), lib.path().join("adult-roadside/loop")).unwrap();
+        let o = run(&["protocol", "check", "--protocols", &protocols], None);
+        assert_eq!(code(&o), 2, "{}{}", out(&o), err(&o));
+        assert!(err(&o).contains("adult-roadside/loop") && err(&o).contains("symbolic link"), "{}", err(&o));
+    }
+}
+
+#[test]
 fn protocol_check_reports_one_line_per_problem_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let adult = std::fs::read_to_string(repo().join("screening-protocols/adult-roadside/protocol.toml")).unwrap();
-    let broken = adult
-        .replacen("when = \"consent == yes\"", "when = \"consnet == yes\"", 1)
-        .replacen("id = \"adult-roadside\"", "id = \"adult-copy\"", 1);
+    let broken = adult.replacen("when = \"consent == yes\"", "when = \"consnet == yes\"", 1).replacen(
+        "id = \"adult-roadside\"",
+        "id = \"adult-copy\"",
+        1,
+    );
     let f = write(dir.path(), "protocol.toml", &broken);
     let o = run(&["protocol", "check", f.to_str().unwrap()], None);
     assert_eq!(code(&o), 1, "{}{}", out(&o), err(&o));
@@ -210,7 +230,11 @@ fn screen_minors_rule_whatever_the_means_answers() {
 #[test]
 fn screen_stop_after_marks_the_outcome_stopped_and_partial() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "a.json", r#"{"in-danger": "no", "needs-medical": "no", "documents-held": "seen", "consent": "yes", "traded-sex": "yes", "stop_after": "documents-held"}"#);
+    let f = write(
+        dir.path(),
+        "a.json",
+        r#"{"in-danger": "no", "needs-medical": "no", "documents-held": "seen", "consent": "yes", "traded-sex": "yes", "stop_after": "documents-held"}"#,
+    );
     let o = run(&["screen", "--protocol", "adult-roadside", "--answers", f.to_str().unwrap(), "--json"], None);
     assert_eq!(code(&o), 0, "{}", err(&o));
     let v = json(&o);
@@ -225,7 +249,10 @@ fn screen_rejects_unknown_ids_and_invalid_answers_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     for (body, needles) in [
         (r#"{"in-danger": "no", "ghost-item": "yes"}"#, vec!["unknown item `ghost-item`"]),
-        (r#"{"in-danger": "maybe", "documents-held": "yes"}"#, vec!["invalid answer for `in-danger`", "invalid answer for `documents-held`"]),
+        (
+            r#"{"in-danger": "maybe", "documents-held": "yes"}"#,
+            vec!["invalid answer for `in-danger`", "invalid answer for `documents-held`"],
+        ),
         (r#"{"in-danger": true}"#, vec!["invalid answer for `in-danger`"]),
         (r#"{"stop_after": "nowhere"}"#, vec!["unknown item `nowhere` in stop_after"]),
         ("{not json", vec!["not valid JSON"]),
@@ -273,9 +300,13 @@ fn protocols_folder_comes_from_the_flag_or_the_environment() {
     std::fs::remove_dir_all(dir.path().join("minors")).unwrap();
     std::fs::remove_dir_all(dir.path().join("training")).unwrap();
     let d = dir.path().to_str().unwrap();
-    for o in [run(&["--protocols", d, "protocol", "list", "--json"], None), run_env(&["protocol", "list", "--json"], None, &[("FIELDSCREEN_PROTOCOLS", d)])] {
+    for o in [
+        run(&["--protocols", d, "protocol", "list", "--json"], None),
+        run_env(&["protocol", "list", "--json"], None, &[("FIELDSCREEN_PROTOCOLS", d)]),
+    ] {
         assert_eq!(code(&o), 0, "{}", err(&o));
-        let ids: Vec<String> = json(&o).as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect();
+        let ids: Vec<String> =
+            json(&o).as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect();
         assert_eq!(ids, ["adult-roadside"]);
     }
     let o = run(&["--protocols", "/no/such/dir", "protocol", "list"], None);
@@ -328,7 +359,20 @@ fn device_init_then_screen_save_list_and_verify() {
     assert!(err(&o).contains("already exists"), "{}", err(&o));
 
     let answers = adult_answers(tmp.path());
-    let o = with_secret(&["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--json", "--save", "--data-dir", d], SECRET);
+    let o = with_secret(
+        &[
+            "screen",
+            "--protocol",
+            "adult-roadside",
+            "--answers",
+            answers.to_str().unwrap(),
+            "--json",
+            "--save",
+            "--data-dir",
+            d,
+        ],
+        SECRET,
+    );
     assert_eq!(code(&o), 0, "{}", err(&o));
     let screened = json(&o);
     let record_id = screened["record_id"].as_str().expect("record_id in the JSON output").to_string();
@@ -355,7 +399,10 @@ fn device_init_then_screen_save_list_and_verify() {
 fn screen_save_needs_a_data_dir() {
     let tmp = tempfile::tempdir().unwrap();
     let answers = adult_answers(tmp.path());
-    let o = with_secret(&["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--save"], SECRET);
+    let o = with_secret(
+        &["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--save"],
+        SECRET,
+    );
     assert_eq!(code(&o), 2);
     assert!(err(&o).contains("--data-dir"), "{}", err(&o));
 }
@@ -391,7 +438,13 @@ fn device_passwd_changes_the_secret() {
     let tmp = tempfile::tempdir().unwrap();
     let d = init_vault(tmp.path());
     let new = "harbor violet anchor";
-    let passwd = |new: &str| run_env(&["device", "passwd", "--data-dir", &d], None, &[("FIELDSCREEN_SECRET", SECRET), ("FIELDSCREEN_NEW_SECRET", new)]);
+    let passwd = |new: &str| {
+        run_env(
+            &["device", "passwd", "--data-dir", &d],
+            None,
+            &[("FIELDSCREEN_SECRET", SECRET), ("FIELDSCREEN_NEW_SECRET", new)],
+        )
+    };
 
     let o = passwd("short");
     assert_eq!(code(&o), 2, "{}", err(&o));
@@ -431,9 +484,25 @@ fn device_verify_reports_a_damaged_vault_and_keeps_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     let d = init_vault(tmp.path());
     let answers = adult_answers(tmp.path());
-    let o = with_secret(&["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--json", "--save", "--data-dir", &d], SECRET);
+    let o = with_secret(
+        &[
+            "screen",
+            "--protocol",
+            "adult-roadside",
+            "--answers",
+            answers.to_str().unwrap(),
+            "--json",
+            "--save",
+            "--data-dir",
+            &d,
+        ],
+        SECRET,
+    );
     assert_eq!(code(&o), 0, "{}", err(&o));
-    let o = with_secret(&["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--save", "--data-dir", &d], SECRET);
+    let o = with_secret(
+        &["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--save", "--data-dir", &d],
+        SECRET,
+    );
     assert_eq!(code(&o), 0, "{}", err(&o));
     assert!(out(&o).lines().last().unwrap_or_default().starts_with("saved record "), "{}", out(&o));
 
@@ -469,7 +538,16 @@ fn device_unlock_rules_come_from_the_agency_policy_file() {
     let data = tempfile::tempdir().unwrap();
     let d = data.path().join("v");
     let o = run_env(
-        &["--protocols", lib.path().to_str().unwrap(), "device", "init", "--data-dir", d.to_str().unwrap(), "--officer", "o-1"],
+        &[
+            "--protocols",
+            lib.path().to_str().unwrap(),
+            "device",
+            "init",
+            "--data-dir",
+            d.to_str().unwrap(),
+            "--officer",
+            "o-1",
+        ],
         None,
         &[("FIELDSCREEN_SECRET", "river lantern copper")],
     );
@@ -489,7 +567,13 @@ fn device_unlock_rules_come_from_the_agency_policy_file() {
 fn keys_new(dir: &Path) -> (String, String) {
     let o = run(&["keys", "new", "--out", dir.to_str().unwrap()], None);
     assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
-    let field = |name: &str| out(&o).lines().find_map(|l| l.strip_prefix(name)).unwrap_or_else(|| panic!("{name} in {}", out(&o))).to_string();
+    let field = |name: &str| {
+        out(&o)
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("{name} in {}", out(&o)))
+            .to_string()
+    };
     (field("recipient: "), field("signing key: "))
 }
 
@@ -502,7 +586,20 @@ fn vault_with_records(tmp: &Path, n: usize) -> (String, String, Vec<String>) {
     let answers = adult_answers(tmp);
     let ids = (0..n)
         .map(|_| {
-            let o = with_secret(&["screen", "--protocol", "adult-roadside", "--answers", answers.to_str().unwrap(), "--json", "--save", "--data-dir", &dir], SECRET);
+            let o = with_secret(
+                &[
+                    "screen",
+                    "--protocol",
+                    "adult-roadside",
+                    "--answers",
+                    answers.to_str().unwrap(),
+                    "--json",
+                    "--save",
+                    "--data-dir",
+                    &dir,
+                ],
+                SECRET,
+            );
             assert_eq!(code(&o), 0, "{}", err(&o));
             json(&o)["record_id"].as_str().unwrap().to_string()
         })
@@ -524,7 +621,11 @@ fn export(dir: &str, ids: &[String], seal: &[&str], to: &Path, env: &[(&str, &st
 fn audit_events(dir: &str) -> usize {
     let o = with_secret(&["device", "verify", "--data-dir", dir], SECRET);
     assert_eq!(code(&o), 0, "{}", err(&o));
-    out(&o).strip_prefix("ok: ").and_then(|s| s.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{}", out(&o)))
+    out(&o)
+        .strip_prefix("ok: ")
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", out(&o)))
 }
 
 fn partial(p: &Path) -> PathBuf {
@@ -551,7 +652,11 @@ fn keys_new_writes_owner_only_files_and_prints_the_public_parts() {
         assert_eq!(mode, 0o600, "{f}: {mode:o}");
     }
     // Debian's age reads the identity file and agrees on its recipient.
-    let o = Command::new("age-keygen").arg("-y").arg(dir.join("custodian.age-identity")).output().expect("Debian's age is installed by scripts/bootstrap.sh");
+    let o = Command::new("age-keygen")
+        .arg("-y")
+        .arg(dir.join("custodian.age-identity"))
+        .output()
+        .expect("Debian's age is installed by scripts/bootstrap.sh");
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), recipient);
 
     let o = run(&["keys", "new", "--out", dir.to_str().unwrap()], None);
@@ -582,7 +687,10 @@ fn bundle_export_verify_open_round_trip_ex05() {
 
     // Standard tools open it: age, then tar.
     let plain = tmp.path().join("case.tar");
-    let o = Command::new("age").args(["-d", "-i", id, "-o", plain.to_str().unwrap(), f.to_str().unwrap()]).output().expect("Debian's age");
+    let o = Command::new("age")
+        .args(["-d", "-i", id, "-o", plain.to_str().unwrap(), f.to_str().unwrap()])
+        .output()
+        .expect("Debian's age");
     assert!(o.status.success(), "age -d: {}", String::from_utf8_lossy(&o.stderr));
     let o = Command::new("tar").arg("-tf").arg(&plain).output().unwrap();
     let listed: Vec<String> = String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).collect();
@@ -595,7 +703,20 @@ fn bundle_export_verify_open_round_trip_ex05() {
     assert!(out(&o).starts_with(&format!("ok: 2 records, signed by {device_key}, created ")), "{}", out(&o));
 
     let dest = tmp.path().join("opened");
-    let o = run(&["bundle", "open", f.to_str().unwrap(), "--identity", id, "--signer", &device_key, "--out", dest.to_str().unwrap()], None);
+    let o = run(
+        &[
+            "bundle",
+            "open",
+            f.to_str().unwrap(),
+            "--identity",
+            id,
+            "--signer",
+            &device_key,
+            "--out",
+            dest.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
     assert!(!partial(&dest).exists());
     let x = tmp.path().join("x");
@@ -603,13 +724,20 @@ fn bundle_export_verify_open_round_trip_ex05() {
     assert!(Command::new("tar").arg("-xf").arg(&plain).arg("-C").arg(&x).status().unwrap().success());
     for i in &ids {
         let name = format!("records/{i}.json");
-        assert_eq!(std::fs::read(dest.join(&name)).unwrap(), std::fs::read(x.join(&name)).unwrap(), "{name}: the bytes the device signed");
+        assert_eq!(
+            std::fs::read(dest.join(&name)).unwrap(),
+            std::fs::read(x.join(&name)).unwrap(),
+            "{name}: the bytes the device signed"
+        );
     }
     assert_eq!(std::fs::read(dest.join("manifest.json")).unwrap(), std::fs::read(x.join("manifest.json")).unwrap());
     // The signature travels with the opened folder, byte for byte as in the bundle.
     assert_eq!(std::fs::read(dest.join("manifest.sig")).unwrap(), std::fs::read(x.join("manifest.sig")).unwrap());
     let summary = std::fs::read_to_string(dest.join("summary.txt")).unwrap();
-    assert!(summary.contains("Records: 2") && summary.contains(&ids[0]) && summary.contains("officer 4471"), "{summary}");
+    assert!(
+        summary.contains("Records: 2") && summary.contains(&ids[0]) && summary.contains("officer 4471"),
+        "{summary}"
+    );
 
     // Neither the bundle nor the opened folder is ever overwritten.
     let o = run(&["bundle", "open", f.to_str().unwrap(), "--identity", id, "--out", dest.to_str().unwrap()], None);
@@ -649,7 +777,8 @@ fn bundle_verify_and_open_refuse_damage_wrong_signer_and_strangers() {
         assert!(err(&o).contains("damaged") || err(&o).contains("cannot decrypt"), "{}", err(&o));
         assert_no_panic(&o);
         let dest = tmp.path().join(format!("opened-{at}"));
-        let o = run(&["bundle", "open", bad.to_str().unwrap(), "--identity", id, "--out", dest.to_str().unwrap()], None);
+        let o =
+            run(&["bundle", "open", bad.to_str().unwrap(), "--identity", id, "--out", dest.to_str().unwrap()], None);
         assert_eq!(code(&o), 1, "{}", err(&o));
         assert!(!dest.exists() && !partial(&dest).exists(), "a bundle that does not verify writes nothing");
     }
@@ -684,7 +813,11 @@ fn bundle_verify_and_open_refuse_damage_wrong_signer_and_strangers() {
     let env = [("BUNDLE_PASS", "Harbor-Violet-42")];
     let o = export(&d, &ids, &["--passphrase-env", "BUNDLE_PASS"], &pf, &env);
     assert_eq!(code(&o), 0, "{}", err(&o));
-    let o = run_env(&["bundle", "verify", pf.to_str().unwrap(), "--passphrase-env", "BUNDLE_PASS", "--signer", &device_key], None, &env);
+    let o = run_env(
+        &["bundle", "verify", pf.to_str().unwrap(), "--passphrase-env", "BUNDLE_PASS", "--signer", &device_key],
+        None,
+        &env,
+    );
     assert_eq!(code(&o), 0, "{}", err(&o));
     let o = verify(&pf, &["--identity", id]);
     assert_eq!(code(&o), 1, "{}", err(&o));
@@ -710,7 +843,13 @@ fn bundle_export_bad_input_exits_2_and_leaves_nothing_ex04() {
     left_nothing(&o);
     assert!(err(&o).contains(&ghost) && !err(&o).contains(&ids[0]), "names the unknown id only: {}", err(&o));
 
-    let o = export(&d, &ids, &["--to", &recipient, "--passphrase-env", "BUNDLE_PASS"], &f, &[("BUNDLE_PASS", "Harbor-Violet-42")]);
+    let o = export(
+        &d,
+        &ids,
+        &["--to", &recipient, "--passphrase-env", "BUNDLE_PASS"],
+        &f,
+        &[("BUNDLE_PASS", "Harbor-Violet-42")],
+    );
     left_nothing(&o);
     let o = export(&d, &ids, &[], &f, &[]);
     left_nothing(&o);

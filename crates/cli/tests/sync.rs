@@ -95,24 +95,20 @@ impl Drop for Hub {
 fn custodian(tmp: &Path) -> (String, String, PathBuf) {
     let dir = tmp.join("custodian");
     let out = ok(&["keys", "new", "--out", dir.to_str().unwrap()]);
-    let field = |name: &str| out.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_else(|| panic!("no `{name}` in {out}")).trim().to_string();
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no `{name}` in {out}"))
+            .trim()
+            .to_string()
+    };
     (field("recipient:"), field("signing key:"), dir)
 }
 
 fn library() -> screening::Library {
-    fn walk(dir: &Path, out: &mut Vec<screening::Source>) {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-        paths.sort();
-        for p in paths {
-            if p.is_dir() {
-                walk(&p, out)
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                out.push(screening::Source { path: p.display().to_string(), text: std::fs::read_to_string(&p).unwrap() });
-            }
-        }
-    }
-    let mut s = Vec::new();
-    walk(&repo().join("screening-protocols"), &mut s);
+    let files = durable::read_toml_files(&repo().join("screening-protocols")).unwrap();
+    let s: Vec<_> =
+        files.into_iter().map(|(p, text)| screening::Source { path: p.display().to_string(), text }).collect();
     screening::load(&s).unwrap()
 }
 
@@ -151,7 +147,18 @@ fn publish_with(tmp: &Path, h: &Hub, recipient: &str, cust: &Path, serial: u64, 
         toml.push_str(&format!("library = \"{}\"\n", repo().join("screening-protocols").display()));
     }
     std::fs::write(&unit, toml).unwrap();
-    run(&["unit", "publish", "--hub", &h.url, "--signing-key", cust.join("custodian-signing.key").to_str().unwrap(), "--config", unit.to_str().unwrap(), "--ca", h.ca.to_str().unwrap()])
+    run(&[
+        "unit",
+        "publish",
+        "--hub",
+        &h.url,
+        "--signing-key",
+        cust.join("custodian-signing.key").to_str().unwrap(),
+        "--config",
+        unit.to_str().unwrap(),
+        "--ca",
+        h.ca.to_str().unwrap(),
+    ])
 }
 
 #[test]
@@ -170,7 +177,18 @@ fn enroll_publish_sync_pull_then_revoke_over_tls() {
     let o = run(&["device", "enroll", "--data-dir", d, "--hub", &h.url, "--code", &c]);
     assert_eq!(code(&o), 2, "an https hub needs a pinned CA: {}", text(&o));
     assert!(text(&o).contains("CA"), "{}", text(&o));
-    let o = run(&["device", "enroll", "--data-dir", d, "--hub", &h.url, "--code", "AAAAA-AAAAA-AAAAA-AAAAA", "--ca", h.ca.to_str().unwrap()]);
+    let o = run(&[
+        "device",
+        "enroll",
+        "--data-dir",
+        d,
+        "--hub",
+        &h.url,
+        "--code",
+        "AAAAA-AAAAA-AAAAA-AAAAA",
+        "--ca",
+        h.ca.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 1, "{}", text(&o));
     assert!(text(&o).contains("not known"), "{}", text(&o));
     let out = ok(&["device", "enroll", "--data-dir", d, "--hub", &h.url, "--code", &c, "--ca", h.ca.to_str().unwrap()]);
@@ -185,7 +203,9 @@ fn enroll_publish_sync_pull_then_revoke_over_tls() {
     assert_eq!((report["waiting_for_unit"].as_bool(), report["pending"].as_u64()), (Some(true), Some(3)), "{report}");
     let said = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(
-        said.contains("nothing can be sealed") && said.contains("the unit has not published its configuration yet") && said.contains("3 records stay queued"),
+        said.contains("nothing can be sealed")
+            && said.contains("the unit has not published its configuration yet")
+            && said.contains("3 records stay queued"),
         "{said}"
     );
     assert!(h.records().is_empty());
@@ -197,7 +217,11 @@ fn enroll_publish_sync_pull_then_revoke_over_tls() {
     assert_eq!(code(&o), 1, "the same serial again is refused: {}", text(&o));
 
     let report: serde_json::Value = serde_json::from_str(&ok(&["device", "sync", "--data-dir", d, "--json"])).unwrap();
-    assert_eq!((report["sent"].as_u64(), report["pending"].as_u64(), report["unit_serial"].as_u64()), (Some(3), Some(0), Some(1)), "{report}");
+    assert_eq!(
+        (report["sent"].as_u64(), report["pending"].as_u64(), report["unit_serial"].as_u64()),
+        (Some(3), Some(0), Some(1)),
+        "{report}"
+    );
     assert!(data.join("unit/1/adult-roadside/protocol.toml").exists(), "the unit's content was applied");
     let list: serde_json::Value = serde_json::from_str(&ok(&["device", "list", "--data-dir", d, "--json"])).unwrap();
     assert!(list.to_string().contains("\"synced\":true"), "{list}");
@@ -226,7 +250,16 @@ fn enroll_publish_sync_pull_then_revoke_over_tls() {
         let body = std::fs::read_to_string(pulled.join("records").join(format!("{id}.json"))).unwrap();
         assert!(body.contains(id) && body.contains("\"officer_id\":\"4471\""), "{body}");
     }
-    let o = run(&["unit", "pull", "--hub", &h.url, "--identity", cust.join("custodian.age-identity").to_str().unwrap(), "--out", pulled.to_str().unwrap()]);
+    let o = run(&[
+        "unit",
+        "pull",
+        "--hub",
+        &h.url,
+        "--identity",
+        cust.join("custodian.age-identity").to_str().unwrap(),
+        "--out",
+        pulled.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 2, "pull without the CA: {}", text(&o));
 
     // NW-03/NW-06: revoked on the hub; the next contact wipes the vault and reports it.
@@ -234,7 +267,11 @@ fn enroll_publish_sync_pull_then_revoke_over_tls() {
     assert!(h.rt.block_on(h.store().revoke(&device, true, &hub::stamp(Utc::now()))).unwrap());
     let o = run(&["device", "sync", "--data-dir", d]);
     assert_eq!(code(&o), 3, "{}", text(&o));
-    assert!(text(&o).contains("revoked") && text(&o).contains("crypto-wiped") && text(&o).contains("the hub was told"), "{}", text(&o));
+    assert!(
+        text(&o).contains("revoked") && text(&o).contains("crypto-wiped") && text(&o).contains("the hub was told"),
+        "{}",
+        text(&o)
+    );
     let o = run(&["device", "list", "--data-dir", d]);
     assert_eq!(code(&o), 3, "{}", text(&o));
     assert!(text(&o).contains("crypto-wiped"), "{}", text(&o));
@@ -287,7 +324,8 @@ fn rl_06_a_device_killed_mid_sync_loses_and_doubles_nothing() {
         let target = h.records().len() + 1 + (seed % 39) as usize;
         let mut child = cmd(&["device", "sync", "--data-dir", d]).spawn().unwrap();
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while h.records().len() < target && child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        while h.records().len() < target && child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline
+        {
             std::thread::sleep(Duration::from_millis(1));
         }
         child.kill().unwrap();
@@ -324,7 +362,9 @@ fn rl_06_a_device_killed_mid_sync_loses_and_doubles_nothing() {
 /// though record ids are random (PR-01).
 #[test]
 fn nw_08_a_push_over_the_hubs_body_limit_is_split_and_a_record_too_large_is_named() {
-    const LIMIT: usize = 32 << 10;
+    // Envelopes are padded to power-of-two buckets from 16 KiB: a 40 KiB limit takes one
+    // first-bucket record per push and a 32 KiB envelope only raw.
+    const LIMIT: usize = 40 << 10;
     let tmp = tempfile::tempdir().unwrap();
     let (recipient, signing_key, cust) = custodian(tmp.path());
     let h = Hub::init_limited(&tmp.path().join("hub"), &signing_key, Some(LIMIT));
@@ -337,7 +377,7 @@ fn nw_08_a_push_over_the_hubs_body_limit_is_split_and_a_record_too_large_is_name
     assert_eq!(code(&o), 0, "{}", text(&o));
     let lib = library();
     let mut ids = add_records(&data, &lib, 5);
-    // About 26 KiB sealed: over the limit in base64 inside a push, under it as a raw envelope.
+    // 32 KiB sealed (padded): over the limit in base64 inside a push, under it as a raw envelope.
     let medium = add_record_with_notes(&data, &lib, 22 << 10);
     ids.push(medium.clone());
     ids.extend(add_records(&data, &lib, 3));
@@ -352,14 +392,22 @@ fn nw_08_a_push_over_the_hubs_body_limit_is_split_and_a_record_too_large_is_name
     assert_eq!(errors.len(), 1, "{report}");
     assert_eq!((errors[0]["record_id"].as_str(), errors[0]["kind"].as_str()), (Some(big.as_str()), Some("too-large")));
     let message = errors[0]["message"].as_str().unwrap();
-    assert!(message.contains(&format!("record `{big}` is too large for the hub")) && message.contains("max_body") && message.contains(" bytes"), "{message}");
+    assert!(
+        message.contains(&format!("record `{big}` is too large for the hub"))
+            && message.contains("max_body")
+            && message.contains(" bytes"),
+        "{message}"
+    );
 
     let on_hub: Vec<String> = h.records().into_iter().map(|m| m.id).collect();
     let want: Vec<String> = ids.iter().filter(|i| **i != big).cloned().collect();
     assert_eq!(on_hub, want, "every other record reached the hub, in the order sealed");
     let sizes: Vec<u64> = h.records().into_iter().map(|m| m.size).collect();
     let medium_size = h.records().into_iter().find(|m| m.id == medium).unwrap().size as usize;
-    assert!(medium_size < LIMIT && medium_size * 4 / 3 > LIMIT, "the medium record fits only raw: {medium_size} bytes ({sizes:?})");
+    assert!(
+        medium_size < LIMIT && medium_size * 4 / 3 > LIMIT,
+        "the medium record fits only raw: {medium_size} bytes ({sizes:?})"
+    );
 
     // The refused record stays queued, and the next pass says the same again without doubling
     // anything on the hub.
@@ -369,6 +417,12 @@ fn nw_08_a_push_over_the_hubs_body_limit_is_split_and_a_record_too_large_is_name
     assert!(text(&o).contains("sent 0, already on the hub 0, still queued 1"), "{}", text(&o));
     assert_eq!(h.records().len(), 16);
     let list: serde_json::Value = serde_json::from_str(&ok(&["device", "list", "--data-dir", d, "--json"])).unwrap();
-    let queued: Vec<&str> = list["records"].as_array().unwrap().iter().filter(|r| r["queued"] == true).map(|r| r["id"].as_str().unwrap()).collect();
+    let queued: Vec<&str> = list["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["queued"] == true)
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
     assert_eq!(queued, [big.as_str()], "{list}");
 }

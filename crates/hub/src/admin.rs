@@ -3,7 +3,7 @@
 
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::store::{Store, StoreError};
+use crate::store::{NewCode, Store, StoreError};
 
 /// Crockford's base32: no I, L, O or U to misread.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -20,7 +20,12 @@ pub fn code_hash(code: &str) -> String {
 /// A fresh one-time code (100 random bits, as XXXXX-XXXXX-XXXXX-XXXXX), stored only hashed,
 /// with the officer id it is for when one is given (a hub that keeps officer ids); `None` (or
 /// a hub that keeps none) stores no officer id.
-pub async fn new_code<'a>(store: &Store, officer: impl Into<Option<&'a str>>, ttl_hours: i64, now: chrono::DateTime<chrono::Utc>) -> Result<String, StoreError> {
+pub async fn new_code<'a>(
+    store: &Store,
+    officer: impl Into<Option<&'a str>>,
+    ttl_hours: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, StoreError> {
     let officer = officer.into();
     if officer.is_some_and(|o| o.trim().is_empty() || o.len() > 64 || o.chars().any(char::is_control)) {
         return Err(StoreError::Refused("an officer id is 1 to 64 printable characters".into()));
@@ -30,7 +35,8 @@ pub async fn new_code<'a>(store: &Store, officer: impl Into<Option<&'a str>>, tt
     let chars: Vec<char> = bytes.iter().map(|b| ALPHABET[(b & 31) as usize] as char).collect();
     let code = chars.chunks(5).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-");
     let expires = now + chrono::Duration::hours(ttl_hours);
-    store.add_code(&code_hash(&code), officer, &crate::stamp(now), &crate::stamp(expires)).await?;
+    let (hash, now, expires) = (code_hash(&code), crate::stamp(now), crate::stamp(expires));
+    store.add_code(&NewCode { code_hash: &hash, officer, now: &now, expires: &expires }).await?;
     Ok(code)
 }
 

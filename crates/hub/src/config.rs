@@ -39,6 +39,9 @@ pub struct Config {
     /// How the hub talks to PostgreSQL (ignored for SQLite).
     #[serde(default)]
     pub postgres: PgOptions,
+    /// Prometheus metrics at `/metrics`.
+    #[serde(default)]
+    pub metrics: MetricsOptions,
     /// Without `[tls]` the hub speaks plain HTTP, and only on a loopback address (tests).
     #[serde(default)]
     pub tls: Option<Tls>,
@@ -130,6 +133,34 @@ impl Default for PgOptions {
     }
 }
 
+/// Where `/metrics` is served. With `listen`, on that address only (plain HTTP, with
+/// `/healthz` and `/readyz`); without it, on the hub's own listener when that is a loopback
+/// address, and nowhere when it is not. `enabled = false` serves it nowhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsOptions {
+    pub enabled: bool,
+    pub listen: Option<SocketAddr>,
+}
+
+impl Default for MetricsOptions {
+    fn default() -> MetricsOptions {
+        MetricsOptions { enabled: true, listen: None }
+    }
+}
+
+impl Config {
+    /// Whether `/metrics` is answered on the hub's own listener.
+    pub fn metrics_on_api(&self) -> bool {
+        self.metrics.enabled && self.metrics.listen.is_none() && self.listen.ip().is_loopback()
+    }
+
+    /// The separate metrics listener, if one is configured.
+    pub fn metrics_listen(&self) -> Option<SocketAddr> {
+        self.metrics.listen.filter(|_| self.metrics.enabled)
+    }
+}
+
 fn default_max_body() -> usize {
     4 << 20
 }
@@ -148,7 +179,10 @@ impl Config {
 
     pub fn check(&self) -> anyhow::Result<()> {
         if self.tls.is_none() && !self.listen.ip().is_loopback() {
-            anyhow::bail!("plain HTTP is only allowed on a loopback address; add a [tls] section to listen on {}", self.listen);
+            anyhow::bail!(
+                "plain HTTP is only allowed on a loopback address; add a [tls] section to listen on {}",
+                self.listen
+            );
         }
         if let Some(k) = &self.unit_key {
             sync::wire::public_key(k).map_err(|e| anyhow::anyhow!("unit_key: {e}"))?;
@@ -169,6 +203,9 @@ impl Config {
             if v == 0 {
                 anyhow::bail!("{name} must be above 0 (milliseconds)");
             }
+        }
+        if self.metrics_listen().is_some_and(|m| m == self.listen && m.port() != 0) {
+            anyhow::bail!("metrics.listen must differ from listen ({})", self.listen);
         }
         if l.max_connections == 0 || self.postgres.pool_size == 0 {
             anyhow::bail!("limits.max_connections and postgres.pool_size must be at least 1");
@@ -196,20 +233,25 @@ impl Config {
 /// Writes `DIR/hub.toml` with embedded SQLite, a unit CA and a server certificate for
 /// 127.0.0.1, `localhost` and the given names, listening on 127.0.0.1:8443. Refuses to
 /// overwrite a configuration.
-pub fn init(dir: &Path, unit_key: Option<&str>, names: &[String], listen: Option<SocketAddr>) -> anyhow::Result<PathBuf> {
+pub fn init(
+    dir: &Path,
+    unit_key: Option<&str>,
+    names: &[String],
+    listen: Option<SocketAddr>,
+) -> anyhow::Result<PathBuf> {
     let path = dir.join(FILE);
     if path.exists() {
         anyhow::bail!("{} already exists; not overwriting it", path.display());
     }
     std::fs::create_dir_all(dir.join("tls"))?;
-    let ca = Authority::new("Fieldscreen unit hub CA")?;
+    let ca = Authority::new(crate::tls::UNIT_CA)?;
     let mut all = vec!["127.0.0.1".to_string(), "localhost".to_string()];
     all.extend(names.iter().cloned());
     let issued = ca.issue(&all, (2024, 1, 1), (2036, 1, 1))?;
-    write_private(&dir.join("tls/ca.key"), ca.key.serialize_pem().as_bytes())?;
-    std::fs::write(dir.join("tls/ca.pem"), ca.cert_pem())?;
-    std::fs::write(dir.join("tls/hub.pem"), &issued.cert_pem)?;
-    write_private(&dir.join("tls/hub.key"), issued.key_pem.as_bytes())?;
+    durable::write_private(&dir.join("tls/ca.key"), ca.key.serialize_pem().as_bytes())?;
+    durable::write_atomic(&dir.join("tls/ca.pem"), ca.cert_pem().as_bytes())?;
+    durable::write_atomic(&dir.join("tls/hub.pem"), issued.cert_pem.as_bytes())?;
+    durable::write_private(&dir.join("tls/hub.key"), issued.key_pem.as_bytes())?;
     let cfg = Config {
         listen: listen.unwrap_or_else(|| "127.0.0.1:8443".parse().expect("a valid address")),
         storage: "sqlite:hub.db".into(),
@@ -220,6 +262,7 @@ pub fn init(dir: &Path, unit_key: Option<&str>, names: &[String], listen: Option
         limits: Limits::default(),
         enroll_limits: EnrollLimits::default(),
         postgres: PgOptions::default(),
+        metrics: MetricsOptions::default(),
         tls: Some(Tls { cert: "tls/hub.pem".into(), key: "tls/hub.key".into(), ca: "tls/ca.pem".into() }),
         base: dir.to_path_buf(),
     };
@@ -228,15 +271,6 @@ pub fn init(dir: &Path, unit_key: Option<&str>, names: &[String], listen: Option
         "# Fieldscreen hub. Devices pin tls/ca.pem (fieldscreen device enroll --ca).\n# storage: sqlite:PATH or postgres://user:password@host/db ([postgres] ca = the CA of its\n# server certificate, required unless PostgreSQL is on this machine). docs/sync.md explains\n# every setting.\n{}",
         toml::to_string_pretty(&cfg)?
     );
-    std::fs::write(&path, text)?;
+    durable::write_atomic(&path, text.as_bytes())?;
     Ok(path)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
 }

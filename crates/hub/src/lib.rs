@@ -7,8 +7,12 @@
 
 pub mod admin;
 pub mod api;
+pub mod check;
 pub mod config;
+pub mod metrics;
+pub mod replica;
 pub mod serve;
+pub mod service;
 pub mod store;
 pub mod tls;
 

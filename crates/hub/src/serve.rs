@@ -32,6 +32,8 @@ const ACCEPT_PAUSE_MAX: Duration = Duration::from_secs(1);
 /// A hub that is listening. Dropping it does not stop it; call [`Running::stop`].
 pub struct Running {
     pub addr: SocketAddr,
+    /// The separate metrics listener's address (`[metrics] listen`), if any.
+    pub metrics_addr: Option<SocketAddr>,
     pub hub: Arc<Hub>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -64,15 +66,46 @@ pub async fn start_with(cfg: &Config, store: Store) -> anyhow::Result<Running> {
             tracing::warn!(rows = n, "officer ids removed from the registry and the codes (keep_officer_id = false)");
         }
     }
-    let hub = Arc::new(Hub { store, unit_key: cfg.unit_key.clone(), keep_officer_id: cfg.keep_officer_id, enroll_limits: cfg.enroll_limits.clone() });
+    let hub = Arc::new(Hub {
+        store,
+        unit_key: cfg.unit_key.clone(),
+        keep_officer_id: cfg.keep_officer_id,
+        enroll_limits: cfg.enroll_limits.clone(),
+        metrics: Default::default(),
+        metrics_on_api: cfg.metrics_on_api(),
+    });
     let app = router(hub.clone(), cfg.max_body, Duration::from_millis(cfg.limits.body_timeout_ms));
-    let listener = TcpListener::bind(cfg.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen))?;
+    let listener =
+        TcpListener::bind(cfg.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let acceptor = match &cfg.tls {
         None => None,
-        Some(t) => Some(TlsAcceptor::from(crate::tls::server_config(&cfg.path(&t.cert), &cfg.path(&t.key))?)),
+        Some(t) => {
+            Some(TlsAcceptor::from(crate::tls::server_config(&cfg.path(&t.cert), &cfg.path(&t.key), &cfg.path(&t.ca))?))
+        }
     };
     let (stop, stopped) = watch::channel(false);
+    let metrics_addr = match cfg.metrics_listen() {
+        None => None,
+        Some(at) => {
+            let l = TcpListener::bind(at)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {at} (metrics.listen): {e}"))?;
+            let a = l.local_addr()?;
+            let mut stopped = stopped.clone();
+            let ops = crate::api::ops_router(hub.clone());
+            tokio::spawn(async move {
+                let done = async move {
+                    let _ = stopped.wait_for(|v| *v).await;
+                };
+                if let Err(e) = axum::serve(l, ops).with_graceful_shutdown(done).await {
+                    tracing::warn!(error = %e, "the metrics listener stopped");
+                }
+            });
+            tracing::info!(addr = %a, "metrics listening");
+            Some(a)
+        }
+    };
     let task = tokio::spawn(accept_loop(listener, acceptor, app, cfg.limits.clone(), stopped));
     let pruner = hub.clone();
     let window = cfg.enroll_limits.window_secs;
@@ -84,16 +117,24 @@ pub async fn start_with(cfg: &Config, store: Store) -> anyhow::Result<Running> {
             if let Err(e) = pruner.store.prune_nonces(&before).await {
                 tracing::warn!(error = %e, "pruning nonces failed");
             }
-            if let Err(e) = pruner.store.prune_enroll_attempts(&crate::stamp(now - chrono::Duration::seconds(window))).await {
+            if let Err(e) =
+                pruner.store.prune_enroll_attempts(&crate::stamp(now - chrono::Duration::seconds(window))).await
+            {
                 tracing::warn!(error = %e, "pruning enrollment attempts failed");
             }
         }
     });
     tracing::info!(%addr, storage = hub.store.kind(), tls = cfg.tls.is_some(), max_connections = cfg.limits.max_connections, "hub listening");
-    Ok(Running { addr, hub, stop, task })
+    Ok(Running { addr, metrics_addr, hub, stop, task })
 }
 
-async fn accept_loop(listener: TcpListener, acceptor: Option<TlsAcceptor>, app: Router, limits: Limits, mut stop: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: Option<TlsAcceptor>,
+    app: Router,
+    limits: Limits,
+    mut stop: watch::Receiver<bool>,
+) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let mut conns = JoinSet::new();
     let mut pause = ACCEPT_PAUSE_MIN;
@@ -156,15 +197,25 @@ async fn accept_loop(listener: TcpListener, acceptor: Option<TlsAcceptor>, app: 
 
 /// One connection: TLS handshake (if any) under its timeout, then HTTP/1.1 until the client
 /// closes, a timeout fires, or the hub stops.
-async fn connection(tcp: TcpStream, peer: SocketAddr, acceptor: Option<TlsAcceptor>, app: Router, limits: Limits, stop: watch::Receiver<bool>, _permit: OwnedSemaphorePermit) {
+async fn connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    acceptor: Option<TlsAcceptor>,
+    app: Router,
+    limits: Limits,
+    stop: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+) {
     let _ = tcp.set_nodelay(true);
     match acceptor {
         None => http(TokioIo::new(tcp), peer, app, &limits, stop).await,
-        Some(a) => match tokio::time::timeout(Duration::from_millis(limits.handshake_timeout_ms), a.accept(tcp)).await {
-            Ok(Ok(tls)) => http(TokioIo::new(tls), peer, app, &limits, stop).await,
-            Ok(Err(e)) => tracing::info!(error = %e, %peer, "TLS handshake refused"),
-            Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
-        },
+        Some(a) => {
+            match tokio::time::timeout(Duration::from_millis(limits.handshake_timeout_ms), a.accept(tcp)).await {
+                Ok(Ok(tls)) => http(TokioIo::new(tls), peer, app, &limits, stop).await,
+                Ok(Err(e)) => tracing::info!(error = %e, %peer, "TLS handshake refused"),
+                Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
+            }
+        }
     }
 }
 
@@ -206,7 +257,8 @@ async fn http<I>(io: I, peer: SocketAddr, app: Router, limits: &Limits, mut stop
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let activity = Arc::new(Activity { start: Instant::now(), in_flight: AtomicUsize::new(0), last_ms: AtomicU64::new(0) });
+    let activity =
+        Arc::new(Activity { start: Instant::now(), in_flight: AtomicUsize::new(0), last_ms: AtomicU64::new(0) });
     let a = activity.clone();
     let svc = tower::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));

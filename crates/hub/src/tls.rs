@@ -26,15 +26,27 @@ fn err(e: rcgen::Error) -> anyhow::Error {
     anyhow::anyhow!("certificate: {e}")
 }
 
+/// The name of the CA `fieldscreen-hub init` makes.
+pub const UNIT_CA: &str = "Fieldscreen unit hub CA";
+
 impl Authority {
     pub fn new(name: &str) -> anyhow::Result<Authority> {
+        Authority::with_key(name, KeyPair::generate().map_err(err)?)
+    }
+
+    /// The CA named `name` whose key is `key_pem` (`tls/ca.key`): the same subject and key as the
+    /// certificate made with it, so what it issues chains to the `tls/ca.pem` devices pin.
+    pub fn from_key(name: &str, key_pem: &str) -> anyhow::Result<Authority> {
+        Authority::with_key(name, KeyPair::from_pem(key_pem).map_err(err)?)
+    }
+
+    fn with_key(name: &str, key: KeyPair) -> anyhow::Result<Authority> {
         let mut p = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
         p.distinguished_name.push(DnType::CommonName, name);
         p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         p.not_before = rcgen::date_time_ymd(2024, 1, 1);
         p.not_after = rcgen::date_time_ymd(2044, 1, 1);
-        let key = KeyPair::generate().map_err(err)?;
         let cert = p.self_signed(&key).map_err(err)?;
         Ok(Authority { cert, key })
     }
@@ -59,16 +71,40 @@ impl Authority {
     }
 }
 
+/// The SHA-256 fingerprint of the first certificate in the PEM file `ca`, as
+/// [`sync::wire::fingerprint`] writes it.
+pub fn ca_fingerprint(ca: &Path) -> anyhow::Result<String> {
+    let first = CertificateDer::pem_file_iter(ca)
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", ca.display()))?
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("{} holds no certificate", ca.display()))?
+        .map_err(|e| anyhow::anyhow!("{}: {e}", ca.display()))?;
+    Ok(sync::wire::fingerprint(first.as_ref()))
+}
+
 /// The server side: certificate chain and key from PEM files.
-pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig>> {
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .map_err(|e| anyhow::anyhow!("reading {}: {e}", cert.display()))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?;
+///
+/// The unit CA's certificate (`ca`) is sent after the server's own unless the chain already has
+/// it: a device enrolling from the CA's fingerprint finds it there, checks the fingerprint and
+/// that the server's certificate is issued by it, and only then pins it.
+pub fn server_config(cert: &Path, key: &Path, ca: &Path) -> anyhow::Result<Arc<ServerConfig>> {
+    let read = |p: &Path| -> anyhow::Result<Vec<CertificateDer<'static>>> {
+        CertificateDer::pem_file_iter(p)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    };
+    let mut chain = read(cert)?;
     if chain.is_empty() {
         anyhow::bail!("{} holds no certificate", cert.display());
     }
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| anyhow::anyhow!("reading the key {}: {e}", key.display()))?;
+    for c in read(ca)? {
+        if !chain.contains(&c) {
+            chain.push(c);
+        }
+    }
+    let key =
+        PrivateKeyDer::from_pem_file(key).map_err(|e| anyhow::anyhow!("reading the key {}: {e}", key.display()))?;
     let mut cfg = ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_no_client_auth()

@@ -14,20 +14,9 @@ use benchkit::Better;
 use screening::{load, Answer, Session, Source};
 
 fn shipped_sources() -> Vec<Source> {
-    fn walk(d: &Path, out: &mut Vec<Source>) {
-        let mut entries: Vec<_> = std::fs::read_dir(d).expect("screening-protocols").map(|e| e.expect("entry").path()).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out)
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                out.push(Source { path: p.display().to_string(), text: std::fs::read_to_string(&p).expect("read") });
-            }
-        }
-    }
-    let mut v = Vec::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../screening-protocols"), &mut v);
-    v
+    let files = durable::read_toml_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../screening-protocols"))
+        .expect("screening-protocols");
+    files.into_iter().map(|(p, text)| Source { path: p.display().to_string(), text }).collect()
 }
 
 /// A protocol with `n` yes-no questions in sections of 10; every third item is a follow-up
@@ -77,7 +66,14 @@ fn main() {
         black_box(load(black_box(&sources)).expect("shipped content is valid"));
         t.elapsed()
     });
-    benchkit::report("protocol library load + validate (all shipped files)", load_s * 1e3, "ms", Some(20.0), Better::Lower, "");
+    benchkit::report(
+        "protocol library load + validate (all shipped files)",
+        load_s * 1e3,
+        "ms",
+        Some(20.0),
+        Better::Lower,
+        "",
+    );
 
     let text = generated_protocol(300);
     let lib = load(&[Source { path: "generated.toml".into(), text }]).expect("generated protocol is valid");
@@ -105,7 +101,14 @@ fn main() {
         s.answer("q1", Answer::No).expect("answer");
         t.elapsed()
     });
-    benchkit::report("engine step, change an early answer (300 items)", change * 1e6, "µs", Some(50.0), Better::Lower, "");
+    benchkit::report(
+        "engine step, change an early answer (300 items)",
+        change * 1e6,
+        "µs",
+        Some(50.0),
+        Better::Lower,
+        "",
+    );
     let outcome = each(benchkit::size(500, 2), || {
         let t = Instant::now();
         black_box(mid.outcome(None));

@@ -168,7 +168,9 @@ impl Answer {
                     return Err("the text is empty; use `declined` if the person chose not to answer".into());
                 }
                 if t.chars().count() > MAX_TEXT {
-                    return Err(format!("the text is longer than {MAX_TEXT} characters; this is a short answer, not a narrative"));
+                    return Err(format!(
+                        "the text is longer than {MAX_TEXT} characters; this is a short answer, not a narrative"
+                    ));
                 }
                 true
             }

@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diag::{line_col, parse_toml, FileCtx, Problem};
-use crate::group::compile_groups;
 use crate::engine::{run_answer_map, RawAnswer};
+use crate::group::compile_groups;
 use crate::model::{Group, Protocol};
 use crate::outcome::Outcome;
 
@@ -74,12 +74,17 @@ pub struct CaseResult {
     pub name: String,
     pub line: usize,
     /// Empty when the case passed.
-    pub mismatches: Vec<String>,
+    pub mismatches: Vec<Mismatch>,
     pub outcome: Option<Outcome>,
 }
 
 /// Reads one cases file. Its protocol is named at the top or is the protocol file `beside` it.
-pub(crate) fn compile(cx: &FileCtx, beside: Option<&str>, protocols: &[Protocol], out: &mut Vec<Problem>) -> Option<CaseFile> {
+pub(crate) fn compile(
+    cx: &FileCtx,
+    beside: Option<&str>,
+    protocols: &[Protocol],
+    out: &mut Vec<Problem>,
+) -> Option<CaseFile> {
     let raw = parse_toml::<RawCases>(cx, out)?;
     let before = out.len();
     let proto = match (&raw.protocol, beside) {
@@ -90,21 +95,23 @@ pub(crate) fn compile(cx: &FileCtx, beside: Option<&str>, protocols: &[Protocol]
             }
             p
         }
-        (None, Some(path)) => {
-            let p = protocols.iter().find(|p| p.path == path);
-            if p.is_none() {
-                // The protocol beside it has problems of its own, reported there.
-                return None;
-            }
-            p
-        }
+        // None: the protocol beside it has problems of its own, reported there.
+        (None, Some(path)) => protocols.iter().find(|p| p.path == path),
         (None, None) => {
-            out.push(cx.problem(0, "cases name no protocol", Some("put them beside a protocol.toml, or add `protocol = \"id\"` at the top".into())));
+            out.push(cx.problem(
+                0,
+                "cases name no protocol",
+                Some("put them beside a protocol.toml, or add `protocol = \"id\"` at the top".into()),
+            ));
             None
         }
     }?;
     let arc = Arc::new(proto.clone());
-    let cases = raw.case.into_iter().map(|c| compile_case(cx, &arc, &c.name, &c.answers, c.stop_after, c.expect, out)).collect();
+    let cases = raw
+        .case
+        .into_iter()
+        .map(|c| compile_case(cx, &arc, &c.name, &c.answers, c.stop_after, c.expect, out))
+        .collect();
     (out.len() == before).then(|| CaseFile { path: cx.path.to_string(), protocol: proto.id.clone(), cases })
 }
 
@@ -125,7 +132,11 @@ pub(crate) fn compile_case(
     for (k, v) in raw_answers {
         match RawAnswer::from_toml(v) {
             Some(a) => answers.push((k.clone(), a)),
-            None => out.push(cx.problem(at, format!("`{}`: answer for `{k}` must be a string or a number", name.get_ref()), None)),
+            None => out.push(cx.problem(
+                at,
+                format!("`{}`: answer for `{k}` must be a string or a number", name.get_ref()),
+                None,
+            )),
         }
     }
     if let Err(errs) = run_answer_map(arc.clone(), &answers, stop_after.as_deref()) {
@@ -173,26 +184,94 @@ pub(crate) fn compile_case(
 pub fn run_case(protocol: &Arc<Protocol>, case: &Case) -> CaseResult {
     let run = match run_answer_map(protocol.clone(), &case.answers, case.stop_after.as_deref()) {
         Ok(r) => r,
-        Err(errs) => return CaseResult { name: case.name.clone(), line: case.line, mismatches: errs, outcome: None },
+        Err(errs) => {
+            let mismatches = errs.into_iter().map(|problem| Mismatch::Answers { problem }).collect();
+            return CaseResult { name: case.name.clone(), line: case.line, mismatches, outcome: None };
+        }
     };
     let o = run.session.outcome(None);
     let mismatches = check_expect(&case.expect, &o);
     CaseResult { name: case.name.clone(), line: case.line, mismatches, outcome: Some(o) }
 }
 
-/// How an outcome differs from what was expected, one line per difference.
-pub fn check_expect(e: &Expect, o: &Outcome) -> Vec<String> {
+/// One way an outcome differs from what a case or training scenario expected. The fields are
+/// the facts (ids, not wording): the training debrief words them for a trainee, and `Display`
+/// gives the one-line form the CLI prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "what", rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Mismatch {
+    /// The answers could not be played (an unknown item, an answer the item does not take).
+    Answers {
+        problem: String,
+    },
+    /// Level ids.
+    Level {
+        expected: String,
+        got: String,
+    },
+    /// Indicator groups, sorted.
+    Groups {
+        expected: Vec<Group>,
+        got: Vec<Group>,
+    },
+    /// Ids of the items declined, sorted.
+    Declined {
+        expected: Vec<String>,
+        got: Vec<String>,
+    },
+    Stopped {
+        expected: bool,
+        got: bool,
+    },
+    Partial {
+        expected: bool,
+        got: bool,
+    },
+    /// Stop-rule ids; `got` is `None` when no stop rule ended the run.
+    StopRule {
+        expected: String,
+        got: Option<String>,
+    },
+    /// An expected action id missing from the outcome's actions (`got`, their ids).
+    Action {
+        expected: String,
+        got: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |v: &[Group]| v.iter().map(|g| g.name()).collect::<Vec<_>>().join(", ");
+        match self {
+            Mismatch::Answers { problem } => write!(f, "{problem}"),
+            Mismatch::Level { expected, got } => write!(f, "level: expected `{expected}`, got `{got}`"),
+            Mismatch::Groups { expected, got } => {
+                write!(f, "groups: expected [{}], got [{}]", names(expected), names(got))
+            }
+            Mismatch::Declined { expected, got } => write!(f, "declined: expected {expected:?}, got {got:?}"),
+            Mismatch::Stopped { expected, got } => write!(f, "stopped: expected {expected}, got {got}"),
+            Mismatch::Partial { expected, got } => write!(f, "partial: expected {expected}, got {got}"),
+            Mismatch::StopRule { expected, got } => {
+                write!(f, "stop rule: expected `{expected}`, got {:?}", got.as_deref())
+            }
+            Mismatch::Action { expected, got } => write!(f, "actions: expected `{expected}` among {got:?}"),
+        }
+    }
+}
+
+/// How an outcome differs from what was expected, one entry per difference.
+pub fn check_expect(e: &Expect, o: &Outcome) -> Vec<Mismatch> {
     let mut mismatches = Vec::new();
     if o.level.id != e.level {
-        mismatches.push(format!("level: expected `{}`, got `{}`", e.level, o.level.id));
+        mismatches.push(Mismatch::Level { expected: e.level.clone(), got: o.level.id.clone() });
     }
     if let Some(want) = &e.groups {
         let mut want: Vec<Group> = want.clone();
         want.sort();
         want.dedup();
         if want != o.groups {
-            let names = |v: &[Group]| v.iter().map(|g| g.name()).collect::<Vec<_>>().join(", ");
-            mismatches.push(format!("groups: expected [{}], got [{}]", names(&want), names(&o.groups)));
+            mismatches.push(Mismatch::Groups { expected: want, got: o.groups.clone() });
         }
     }
     if let Some(want) = &e.declined {
@@ -201,28 +280,29 @@ pub fn check_expect(e: &Expect, o: &Outcome) -> Vec<String> {
         got.sort();
         want.sort();
         if got != want {
-            mismatches.push(format!("declined: expected {want:?}, got {got:?}"));
+            mismatches.push(Mismatch::Declined { expected: want, got });
         }
     }
     if let Some(want) = e.stopped {
         if want != o.stopped {
-            mismatches.push(format!("stopped: expected {want}, got {}", o.stopped));
+            mismatches.push(Mismatch::Stopped { expected: want, got: o.stopped });
         }
     }
     if let Some(want) = e.partial {
         if want != o.partial {
-            mismatches.push(format!("partial: expected {want}, got {}", o.partial));
+            mismatches.push(Mismatch::Partial { expected: want, got: o.partial });
         }
     }
     if let Some(want) = &e.stop_rule {
-        let got = o.stop_rule.as_ref().map(|s| s.id.as_str());
-        if got != Some(want.as_str()) {
-            mismatches.push(format!("stop rule: expected `{want}`, got {got:?}"));
+        let got = o.stop_rule.as_ref().map(|s| s.id.clone());
+        if got.as_deref() != Some(want.as_str()) {
+            mismatches.push(Mismatch::StopRule { expected: want.clone(), got });
         }
     }
     for a in e.actions.iter().flatten() {
         if !o.actions.iter().any(|x| x.id == *a) {
-            mismatches.push(format!("actions: expected `{a}` among {:?}", o.actions.iter().map(|x| &x.id).collect::<Vec<_>>()));
+            mismatches
+                .push(Mismatch::Action { expected: a.clone(), got: o.actions.iter().map(|x| x.id.clone()).collect() });
         }
     }
     mismatches

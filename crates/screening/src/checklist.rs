@@ -22,11 +22,7 @@ pub(crate) fn compile_checklist<'a>(
     check_id(cx, &c.checklist.id, out);
     check_semver(cx, &c.checklist.version, out);
     if c.checklist.title.get_ref().trim().is_empty() {
-        out.push(cx.problem(
-            c.checklist.title.span().start,
-            "the checklist has no title",
-            None,
-        ));
+        out.push(cx.problem(c.checklist.title.span().start, "the checklist has no title", None));
     }
     if known.iter().any(|x| x.id == *c.checklist.id.get_ref()) {
         out.push(cx.problem(
@@ -44,10 +40,5 @@ pub(crate) fn compile_checklist<'a>(
             ));
         }
     }
-    Some(Checklist {
-        id: c.checklist.id.into_inner(),
-        path: cx.path,
-        text: cx.text,
-        items: c.item,
-    })
+    Some(Checklist { id: c.checklist.id.into_inner(), path: cx.path, text: cx.text, items: c.item })
 }

@@ -92,11 +92,26 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, CondError> {
         let start = i;
         match c {
             b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            b'(' => { out.push((Tok::LParen, start)); i += 1 }
-            b')' => { out.push((Tok::RParen, start)); i += 1 }
-            b'[' => { out.push((Tok::LBrack, start)); i += 1 }
-            b']' => { out.push((Tok::RBrack, start)); i += 1 }
-            b',' => { out.push((Tok::Comma, start)); i += 1 }
+            b'(' => {
+                out.push((Tok::LParen, start));
+                i += 1
+            }
+            b')' => {
+                out.push((Tok::RParen, start));
+                i += 1
+            }
+            b'[' => {
+                out.push((Tok::LBrack, start));
+                i += 1
+            }
+            b']' => {
+                out.push((Tok::RBrack, start));
+                i += 1
+            }
+            b',' => {
+                out.push((Tok::Comma, start));
+                i += 1
+            }
             b'=' | b'!' | b'<' | b'>' => {
                 let next = bytes.get(i + 1).copied();
                 let (op, len) = match (c, next) {
@@ -130,9 +145,7 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, CondError> {
                     i += 1;
                 }
                 let text = &src[start..i];
-                let n: f64 = text
-                    .parse()
-                    .map_err(|_| CondError::new(start, format!("`{text}` is not a number")))?;
+                let n: f64 = text.parse().map_err(|_| CondError::new(start, format!("`{text}` is not a number")))?;
                 out.push((Tok::Num(n), start));
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
@@ -245,7 +258,10 @@ impl Parser {
             Some((Tok::Ident(w), o)) => Ok((Lit::Word(w), o)),
             Some((Tok::Num(n), o)) => Ok((Lit::Num(n), o)),
             Some((Tok::Str(s), o)) => Ok((Lit::Str(s), o)),
-            _ => Err(CondError::new(off, "expected a value").hint("an answer token, a choice id, a number or a \"string\"")),
+            _ => {
+                Err(CondError::new(off, "expected a value")
+                    .hint("an answer token, a choice id, a number or a \"string\""))
+            }
         }
     }
 
@@ -311,7 +327,9 @@ pub fn parse(src: &str) -> Result<Expr, CondError> {
     let mut p = Parser { toks, pos: 0, end: src.len() };
     let e = p.or()?;
     if p.pos < p.toks.len() {
-        return Err(CondError::new(p.offset(), "unexpected text after the condition").hint("join tests with `and` / `or`"));
+        return Err(
+            CondError::new(p.offset(), "unexpected text after the condition").hint("join tests with `and` / `or`")
+        );
     }
     Ok(e)
 }
@@ -453,8 +471,11 @@ pub fn resolve(expr: &Expr, scope: &dyn Scope, ids: &dyn Fn(usize) -> String, us
             let v = resolve_value(value, spec, &item.0)?;
             let ordered = matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge);
             if ordered && !matches!(v, Value::Num(_)) {
-                return Err(CondError::new(value.1, format!("`{}` is compared with <, <=, > or >=, which needs a number item", item.0))
-                    .hint("use == or != for answer tokens and choices"));
+                return Err(CondError::new(
+                    value.1,
+                    format!("`{}` is compared with <, <=, > or >=, which needs a number item", item.0),
+                )
+                .hint("use == or != for answer tokens and choices"));
             }
             Cond::Cmp { item: idx, op: *op, value: v }
         }
@@ -471,13 +492,17 @@ pub fn resolve(expr: &Expr, scope: &dyn Scope, ids: &dyn Fn(usize) -> String, us
 fn resolve_groups(groups: &[(String, usize)], usage: Use) -> Result<Vec<Group>, CondError> {
     if usage != Use::Rule {
         let off = groups.first().map_or(0, |g| g.1);
-        return Err(CondError::new(off, "has() and count() read indicators, which only stop and outcome rules may use")
-            .hint("test the answers of earlier items instead"));
+        return Err(CondError::new(
+            off,
+            "has() and count() read indicators, which only stop and outcome rules may use",
+        )
+        .hint("test the answers of earlier items instead"));
     }
     groups
         .iter()
         .map(|(g, off)| {
-            Group::parse(g).ok_or_else(|| CondError::new(*off, format!("unknown indicator group `{g}`")).hint(Group::HINT))
+            Group::parse(g)
+                .ok_or_else(|| CondError::new(*off, format!("unknown indicator group `{g}`")).hint(Group::HINT))
         })
         .collect()
 }
@@ -497,12 +522,18 @@ fn resolve_item<'s>(
                 .hint("an item's `when` can only use answers given before it"))
         }
         Use::SkipLogic { item } if idx > item => {
-            return Err(CondError::new(*off, format!("`{id}` comes after `{}`; its answer is not known when this is shown", ids(item)))
-                .hint("an item's `when` can only use answers given before it"))
+            return Err(CondError::new(
+                *off,
+                format!("`{id}` comes after `{}`; its answer is not known when this is shown", ids(item)),
+            )
+            .hint("an item's `when` can only use answers given before it"))
         }
         Use::ItemIndicator { item } if idx != item => {
-            return Err(CondError::new(*off, format!("`indicates_if` may only read this item's own answer, not `{id}`"))
-                .hint("put conditions on several items in an outcome rule"))
+            return Err(CondError::new(
+                *off,
+                format!("`indicates_if` may only read this item's own answer, not `{id}`"),
+            )
+            .hint("put conditions on several items in an outcome rule"))
         }
         _ => {}
     }

@@ -67,6 +67,19 @@ impl FileCtx<'_> {
     }
 }
 
+/// Parses TOML into `T`, turning a syntax or shape error into a positioned problem.
+pub(crate) fn parse_toml<T: for<'de> serde::Deserialize<'de>>(cx: &FileCtx, out: &mut Vec<Problem>) -> Option<T> {
+    match toml::from_str::<T>(cx.text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let off = e.span().map_or(0, |r| r.start);
+            let msg = e.message().trim().replace('\n', " ");
+            out.push(cx.problem(off, msg, Some("see screening-protocols/README.md for the format".into())));
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,18 +92,5 @@ mod tests {
         assert_eq!(line_col(t, 5), (2, 2));
         assert_eq!(line_col(t, 4), (2, 1)); // inside 'ç': clamped back
         assert_eq!(line_col(t, 999), (3, 1));
-    }
-}
-
-/// Parses TOML into `T`, turning a syntax or shape error into a positioned problem.
-pub(crate) fn parse_toml<T: for<'de> serde::Deserialize<'de>>(cx: &FileCtx, out: &mut Vec<Problem>) -> Option<T> {
-    match toml::from_str::<T>(cx.text) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let off = e.span().map_or(0, |r| r.start);
-            let msg = e.message().trim().replace('\n', " ");
-            out.push(cx.problem(off, msg, Some("see screening-protocols/README.md for the format".into())));
-            None
-        }
     }
 }

@@ -70,7 +70,8 @@ pub const INTERPRETERS: &[Choice] = &[
 ];
 
 /// The warning shown beside the interpreter choice.
-pub const INTERPRETER_WARNING: &str = "Never use a companion, relative, employer or another person from the scene as an interpreter: \
+pub const INTERPRETER_WARNING: &str =
+    "Never use a companion, relative, employer or another person from the scene as an interpreter: \
 they may be the one in control, and the person cannot speak freely in front of them. Use a \
 professional interpreter with no tie to anyone involved, or let the person read the questions \
 in their language.";

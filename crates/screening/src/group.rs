@@ -30,8 +30,7 @@ impl Group {
         Group::Minor,
         Group::Safety,
     ];
-    pub const HINT: &'static str =
-        "groups are force, fraud, coercion, purpose-sex, purpose-labor, minor, safety";
+    pub const HINT: &'static str = "groups are force, fraud, coercion, purpose-sex, purpose-labor, minor, safety";
 
     pub fn parse(s: &str) -> Option<Group> {
         Group::ALL.into_iter().find(|g| g.name() == s)
@@ -55,11 +54,7 @@ impl Group {
 }
 
 /// Reads group names, reporting each unknown one where it is written.
-pub(crate) fn compile_groups(
-    cx: &FileCtx,
-    groups: &[Spanned<String>],
-    out: &mut Vec<Problem>,
-) -> Vec<Group> {
+pub(crate) fn compile_groups(cx: &FileCtx, groups: &[Spanned<String>], out: &mut Vec<Problem>) -> Vec<Group> {
     groups
         .iter()
         .filter_map(|g| {

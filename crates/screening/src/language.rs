@@ -58,7 +58,7 @@ impl Glossary {
             .map(|(i, t)| (i, t.avoid.trim().chars().map(fold).collect::<Vec<_>>()))
             .filter(|(_, c)| !c.is_empty())
             .collect();
-        compiled.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+        compiled.sort_by_key(|c| std::cmp::Reverse(c.1.len()));
         Glossary { terms, compiled }
     }
 
@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn flags_on_word_boundaries_longest_first() {
-        let g = Glossary::new(vec![term("prostitute", "person who trades sex"), term("child prostitute", "child who is sexually exploited")]);
+        let g = Glossary::new(vec![
+            term("prostitute", "person who trades sex"),
+            term("child prostitute", "child who is sexually exploited"),
+        ]);
         let flags = g.check("A Child Prostitute.\nProstitutes? prostitute", "en");
         assert_eq!(flags.len(), 2, "{flags:?}");
         assert_eq!(flags[0].found, "Child Prostitute");

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::condition::Cond;
 pub use crate::answer::{AnswerSpec, Choice};
+use crate::condition::Cond;
 pub use crate::group::Group;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

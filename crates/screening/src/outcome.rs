@@ -104,7 +104,12 @@ impl Session {
         if p.population == Population::Minor {
             indicators.push(
                 Group::Minor,
-                Indicator { item: "population".into(), label: format!("Screened with the minors protocol ({})", p.id), answer: "minor".into(), detail: None },
+                Indicator {
+                    item: "population".into(),
+                    label: format!("Screened with the minors protocol ({})", p.id),
+                    answer: "minor".into(),
+                    detail: None,
+                },
             );
         }
         let mut declined = Vec::new();
@@ -118,7 +123,10 @@ impl Session {
                 _ => {}
             }
             for g in self.item_groups(i) {
-                indicators.push(g, Indicator { item: it.id.clone(), label: it.label.clone(), answer: a.display(), detail: None });
+                indicators.push(
+                    g,
+                    Indicator { item: it.id.clone(), label: it.label.clone(), answer: a.display(), detail: None },
+                );
             }
         }
         for g in Group::ALL {
@@ -174,14 +182,20 @@ impl Session {
             p.items
                 .iter()
                 .enumerate()
-                .filter(|(i, it)| self.visible_at(*i) && self.answer_of(&it.id).is_none() && it.kind != ItemKind::Script)
+                .filter(|(i, it)| {
+                    self.visible_at(*i) && self.answer_of(&it.id).is_none() && it.kind != ItemKind::Script
+                })
                 .map(|(_, it)| it.id.clone())
                 .collect()
         } else {
             Vec::new()
         };
         Outcome {
-            protocol: ProtocolRef { id: p.id.clone(), version: p.version.clone(), content_hash: p.content_hash.clone() },
+            protocol: ProtocolRef {
+                id: p.id.clone(),
+                version: p.version.clone(),
+                content_hash: p.content_hash.clone(),
+            },
             status,
             level: p.levels[level_ix].clone(),
             groups: groups.clone(),

@@ -59,8 +59,7 @@ fn compile_cond(
     out: &mut Vec<Problem>,
 ) -> Option<Cond> {
     let base = cx.string_start(src.span().start);
-    let parsed =
-        condition::parse(src.get_ref()).and_then(|e| condition::resolve(&e, scope, ids, usage));
+    let parsed = condition::parse(src.get_ref()).and_then(|e| condition::resolve(&e, scope, ids, usage));
     match parsed {
         Ok(c) => Some(c),
         Err(e) => {
@@ -70,13 +69,7 @@ fn compile_cond(
     }
 }
 
-fn check_text(
-    cx: &FileCtx,
-    glossary: &Glossary,
-    s: &S<String>,
-    lang: &str,
-    out: &mut Vec<Problem>,
-) {
+fn check_text(cx: &FileCtx, glossary: &Glossary, s: &S<String>, lang: &str, out: &mut Vec<Problem>) {
     let base = cx.string_start(s.span().start);
     for f in glossary.check(s.get_ref(), lang) {
         out.push(cx.problem(
@@ -132,20 +125,13 @@ fn compile_protocol(
     for (si, sec) in raw.section.iter().enumerate() {
         check_id(cx, &sec.id, out);
         if !seen_sections.insert(sec.id.get_ref().clone()) {
-            out.push(cx.problem(
-                sec.id.span().start,
-                format!("section `{}` is defined twice", sec.id.get_ref()),
-                None,
-            ));
+            out.push(cx.problem(sec.id.span().start, format!("section `{}` is defined twice", sec.id.get_ref()), None));
         }
         check_text(cx, glossary, &sec.title, "en", out);
         if sec.safety && saw_non_safety {
             out.push(cx.problem(
                 sec.id.span().start,
-                format!(
-                    "safety section `{}` comes after other sections",
-                    sec.id.get_ref()
-                ),
+                format!("safety section `{}` comes after other sections", sec.id.get_ref()),
                 Some("safety and medical needs come first: move it to the top".into()),
             ));
         }
@@ -153,13 +139,13 @@ fn compile_protocol(
             saw_non_safety = true;
         }
         if si == 0 && !sec.safety {
-            out.push(cx.problem(sec.id.span().start, "the first section is not a safety section", Some("start with a section marked `safety = true` (safety and medical needs first)".into())));
+            out.push(cx.problem(
+                sec.id.span().start,
+                "the first section is not a safety section",
+                Some("start with a section marked `safety = true` (safety and medical needs first)".into()),
+            ));
         }
-        sections.push(Section {
-            id: sec.id.get_ref().clone(),
-            title: sec.title.get_ref().clone(),
-            safety: sec.safety,
-        });
+        sections.push(Section { id: sec.id.get_ref().clone(), title: sec.title.get_ref().clone(), safety: sec.safety });
         if let Some(inc) = &sec.include {
             match checklists.iter().find(|c| c.id == *inc.get_ref()) {
                 Some(c) => {
@@ -168,10 +154,7 @@ fn compile_protocol(
                         gathered.push(Gathered {
                             raw: it.clone(),
                             section: si,
-                            cx: FileCtx {
-                                path: c.path,
-                                text: c.text,
-                            },
+                            cx: FileCtx { path: c.path, text: c.text },
                         });
                     }
                 }
@@ -183,21 +166,10 @@ fn compile_protocol(
             }
         }
         for it in &sec.item {
-            gathered.push(Gathered {
-                raw: it.clone(),
-                section: si,
-                cx: FileCtx {
-                    path: cx.path,
-                    text: cx.text,
-                },
-            });
+            gathered.push(Gathered { raw: it.clone(), section: si, cx: FileCtx { path: cx.path, text: cx.text } });
         }
         if sec.include.is_none() && sec.item.is_empty() {
-            out.push(cx.problem(
-                sec.id.span().start,
-                format!("section `{}` has no items", sec.id.get_ref()),
-                None,
-            ));
+            out.push(cx.problem(sec.id.span().start, format!("section `{}` has no items", sec.id.get_ref()), None));
         }
     }
     if raw.section.is_empty() {
@@ -219,15 +191,9 @@ fn compile_protocol(
         }
         specs.push(answer_spec(&g.cx, &g.raw, &languages, glossary, out));
     }
-    let ids: Vec<String> = gathered
-        .iter()
-        .map(|g| g.raw.id.get_ref().clone())
-        .collect();
+    let ids: Vec<String> = gathered.iter().map(|g| g.raw.id.get_ref().clone()).collect();
     let id_of = |i: usize| ids.get(i).cloned().unwrap_or_default();
-    let scope = ItemScope {
-        index: &index,
-        specs: &specs,
-    };
+    let scope = ItemScope { index: &index, specs: &specs };
 
     let mut items = Vec::new();
     for (i, g) in gathered.iter().enumerate() {
@@ -319,11 +285,7 @@ fn compile_protocol(
                     format!("item `{}` has no officer guidance", r.id.get_ref()),
                     Some("add guidance.why, guidance.how and guidance.avoid".into()),
                 ));
-                Guidance {
-                    why: String::new(),
-                    how: String::new(),
-                    avoid: String::new(),
-                }
+                Guidance { why: String::new(), how: String::new(), avoid: String::new() }
             }
         };
         let sources = match &r.sources {
@@ -347,10 +309,7 @@ fn compile_protocol(
                 ));
             }
         }
-        let when = r
-            .when
-            .as_ref()
-            .and_then(|w| compile_cond(gcx, w, &scope, &id_of, Use::SkipLogic { item: i }, out));
+        let when = r.when.as_ref().and_then(|w| compile_cond(gcx, w, &scope, &id_of, Use::SkipLogic { item: i }, out));
         let mut indicates = Vec::new();
         if let Some(ind) = &r.indicates {
             for (key, groups) in ind {
@@ -362,17 +321,12 @@ fn compile_protocol(
                     ));
                     false
                 } else {
-                    let token_ok =
-                        AnswerKind::parse_token(key).is_some_and(|k| spec.tokens().contains(&k));
-                    let choice_ok =
-                        matches!(&spec, AnswerSpec::Choice(c) if c.iter().any(|c| c.id == *key));
+                    let token_ok = AnswerKind::parse_token(key).is_some_and(|k| spec.tokens().contains(&k));
+                    let choice_ok = matches!(&spec, AnswerSpec::Choice(c) if c.iter().any(|c| c.id == *key));
                     if !token_ok && !choice_ok {
                         out.push(gcx.problem(
                             groups.span().start,
-                            format!(
-                                "`indicates.{key}`: `{key}` is not an answer of `{}`",
-                                r.id.get_ref()
-                            ),
+                            format!("`indicates.{key}`: `{key}` is not an answer of `{}`", r.id.get_ref()),
                             Some(format!("it takes {}", spec.describe())),
                         ));
                     }
@@ -386,20 +340,10 @@ fn compile_protocol(
         }
         let mut indicates_if = Vec::new();
         for ii in &r.indicates_if {
-            if let Some(c) = compile_cond(
-                gcx,
-                &ii.when,
-                &scope,
-                &id_of,
-                Use::ItemIndicator { item: i },
-                out,
-            ) {
+            if let Some(c) = compile_cond(gcx, &ii.when, &scope, &id_of, Use::ItemIndicator { item: i }, out) {
                 let mut mentioned = Vec::new();
                 c.literals_for(i, &mut mentioned);
-                if mentioned
-                    .iter()
-                    .any(|v| matches!(v, condition::Value::Kind(AnswerKind::Declined)))
-                {
+                if mentioned.iter().any(|v| matches!(v, condition::Value::Kind(AnswerKind::Declined))) {
                     out.push(gcx.problem(
                         ii.when.span().start,
                         "`declined` cannot indicate anything",
@@ -425,11 +369,7 @@ fn compile_protocol(
         });
     }
     if !items.iter().any(|i| i.kind != ItemKind::Script) && !items.is_empty() {
-        out.push(cx.problem(
-            h.id.span().start,
-            "the protocol has no questions or observations",
-            None,
-        ));
+        out.push(cx.problem(h.id.span().start, "the protocol has no questions or observations", None));
     }
 
     // Levels and actions.
@@ -437,15 +377,8 @@ fn compile_protocol(
     let mut level_ix = HashMap::new();
     for l in &raw.level {
         check_id(cx, &l.id, out);
-        if level_ix
-            .insert(l.id.get_ref().clone(), levels.len())
-            .is_some()
-        {
-            out.push(cx.problem(
-                l.id.span().start,
-                format!("level `{}` is defined twice", l.id.get_ref()),
-                None,
-            ));
+        if level_ix.insert(l.id.get_ref().clone(), levels.len()).is_some() {
+            out.push(cx.problem(l.id.span().start, format!("level `{}` is defined twice", l.id.get_ref()), None));
         }
         if levels.iter().any(|x: &Level| x.rank == *l.rank.get_ref()) {
             out.push(cx.problem(
@@ -474,15 +407,8 @@ fn compile_protocol(
     let mut action_ix = HashMap::new();
     for a in &raw.action {
         check_id(cx, &a.id, out);
-        if action_ix
-            .insert(a.id.get_ref().clone(), actions.len())
-            .is_some()
-        {
-            out.push(cx.problem(
-                a.id.span().start,
-                format!("action `{}` is defined twice", a.id.get_ref()),
-                None,
-            ));
+        if action_ix.insert(a.id.get_ref().clone(), actions.len()).is_some() {
+            out.push(cx.problem(a.id.span().start, format!("action `{}` is defined twice", a.id.get_ref()), None));
         }
         let kind = ActionKind::parse(a.kind.get_ref()).unwrap_or_else(|| {
             out.push(cx.problem(
@@ -493,11 +419,7 @@ fn compile_protocol(
             ActionKind::Guidance
         });
         check_text(cx, glossary, &a.text, "en", out);
-        actions.push(Action {
-            id: a.id.get_ref().clone(),
-            kind,
-            text: a.text.get_ref().clone(),
-        });
+        actions.push(Action { id: a.id.get_ref().clone(), kind, text: a.text.get_ref().clone() });
     }
     let action_refs = |list: &[S<String>], out: &mut Vec<Problem>| -> Vec<usize> {
         list.iter()
@@ -532,11 +454,7 @@ fn compile_protocol(
     for s in &raw.stop {
         check_id(cx, &s.id, out);
         if !stop_ids.insert(s.id.get_ref().clone()) {
-            out.push(cx.problem(
-                s.id.span().start,
-                format!("stop rule `{}` is defined twice", s.id.get_ref()),
-                None,
-            ));
+            out.push(cx.problem(s.id.span().start, format!("stop rule `{}` is defined twice", s.id.get_ref()), None));
         }
         check_text(cx, glossary, &s.reason, "en", out);
         let acts = action_refs(&s.actions, out);
@@ -556,16 +474,8 @@ fn compile_protocol(
     for o in &raw.outcome {
         let lv = level_ref(&o.level, out);
         let acts = action_refs(&o.actions, out);
-        if let (Some(c), Some(lv)) = (
-            compile_cond(cx, &o.when, &scope, &id_of, Use::Rule, out),
-            lv,
-        ) {
-            outcomes.push(OutcomeRule {
-                when: c,
-                when_src: o.when.get_ref().clone(),
-                level: lv,
-                actions: acts,
-            });
+        if let (Some(c), Some(lv)) = (compile_cond(cx, &o.when, &scope, &id_of, Use::Rule, out), lv) {
+            outcomes.push(OutcomeRule { when: c, when_src: o.when.get_ref().clone(), level: lv, actions: acts });
             outcome_spans.push(o.when.span());
         }
     }
@@ -576,7 +486,16 @@ fn compile_protocol(
             if let Some(lv) = lv {
                 let top = levels.iter().map(|l| l.rank).max().unwrap_or(0);
                 if levels[lv].rank != top {
-                    out.push(cx.problem(m.level.span().start, format!("the minors rule's level `{}` is not the highest rank", levels[lv].id), Some("a minor in commercial sex is trafficking by law (22 U.S.C. 7102): nothing outranks it".into())));
+                    out.push(
+                        cx.problem(
+                            m.level.span().start,
+                            format!("the minors rule's level `{}` is not the highest rank", levels[lv].id),
+                            Some(
+                                "a minor in commercial sex is trafficking by law (22 U.S.C. 7102): nothing outranks it"
+                                    .into(),
+                            ),
+                        ),
+                    );
                 }
             }
             if acts.is_empty() {
@@ -586,17 +505,11 @@ fn compile_protocol(
                     Some("refer to child protection".into()),
                 ));
             }
-            MinorRule {
-                level: lv.unwrap_or(0),
-                actions: acts,
-            }
+            MinorRule { level: lv.unwrap_or(0), actions: acts }
         }
         None => {
             out.push(cx.problem(h.id.span().start, "the protocol has no [minor_rule]", Some("every protocol states the minors rule: a minor in commercial sex is trafficking whatever the answers on force, fraud or coercion".into())));
-            MinorRule {
-                level: 0,
-                actions: Vec::new(),
-            }
+            MinorRule { level: 0, actions: Vec::new() }
         }
     };
 
@@ -606,18 +519,20 @@ fn compile_protocol(
             let acts = action_refs(&m.actions, out);
             if let Some(lv) = lv {
                 if levels[lv].rank == 0 {
-                    out.push(cx.problem(m.level.span().start, format!("the stopped level `{}` is the no-indicators level (rank 0)", levels[lv].id), Some("a stopped screening concludes nothing past what was seen: give it a level of its own".into())));
-                } else if raw
-                    .minor_rule
-                    .as_ref()
-                    .is_some_and(|r| r.level.get_ref() == m.level.get_ref())
-                {
+                    out.push(
+                        cx.problem(
+                            m.level.span().start,
+                            format!("the stopped level `{}` is the no-indicators level (rank 0)", levels[lv].id),
+                            Some(
+                                "a stopped screening concludes nothing past what was seen: give it a level of its own"
+                                    .into(),
+                            ),
+                        ),
+                    );
+                } else if raw.minor_rule.as_ref().is_some_and(|r| r.level.get_ref() == m.level.get_ref()) {
                     out.push(cx.problem(
                         m.level.span().start,
-                        format!(
-                            "the stopped level `{}` is also the minors rule's level",
-                            levels[lv].id
-                        ),
+                        format!("the stopped level `{}` is also the minors rule's level", levels[lv].id),
                         Some("give a stopped screening a level of its own".into()),
                     ));
                 }
@@ -627,17 +542,11 @@ fn compile_protocol(
                     }
                 }
             }
-            StoppedRule {
-                level: lv.unwrap_or(0),
-                actions: acts,
-            }
+            StoppedRule { level: lv.unwrap_or(0), actions: acts }
         }
         None => {
             out.push(cx.problem(h.id.span().start, "the protocol has no [stopped_rule]", Some("name the level a stopped or unfinished screening gets instead of the no-indicators level: it concluded nothing past what was seen".into())));
-            StoppedRule {
-                level: 0,
-                actions: Vec::new(),
-            }
+            StoppedRule { level: 0, actions: Vec::new() }
         }
     };
 
@@ -682,17 +591,10 @@ fn compile_protocol(
     for (i, it) in protocol.items.iter().enumerate() {
         if !reach.items[i] {
             let g = &gathered[i];
-            let at = g
-                .raw
-                .when
-                .as_ref()
-                .map_or(g.raw.id.span().start, |w| w.span().start);
+            let at = g.raw.when.as_ref().map_or(g.raw.id.span().start, |w| w.span().start);
             out.push(g.cx.problem(
                 at,
-                format!(
-                    "item `{}` can never be shown: its condition cannot hold",
-                    it.id
-                ),
+                format!("item `{}` can never be shown: its condition cannot hold", it.id),
                 Some("check the values it tests, and that the items it reads can be shown".into()),
             ));
         }
@@ -708,7 +610,11 @@ fn compile_protocol(
     }
     for (k, o) in protocol.outcomes.iter().enumerate() {
         if !reach.can_hold(&protocol, &o.when) {
-            out.push(cx.problem(outcome_spans[k].start, "this outcome rule can never fire", Some("no combination of answers makes its condition true; check the groups and values it tests".into())));
+            out.push(cx.problem(
+                outcome_spans[k].start,
+                "this outcome rule can never fire",
+                Some("no combination of answers makes its condition true; check the groups and values it tests".into()),
+            ));
         }
     }
     Some(protocol)
@@ -723,10 +629,7 @@ fn answer_spec(
 ) -> AnswerSpec {
     let kind = r.kind.get_ref().as_str();
     let name = r.answer.as_ref().map(|a| a.get_ref().as_str());
-    let at = r
-        .answer
-        .as_ref()
-        .map_or(r.id.span().start, |a| a.span().start);
+    let at = r.answer.as_ref().map_or(r.id.span().start, |a| a.span().start);
     match (kind, name) {
         ("observation", _) => return AnswerSpec::Observation,
         ("script", None) => return AnswerSpec::Read,
@@ -742,10 +645,7 @@ fn answer_spec(
     }
     let spec = match name.unwrap_or("") {
         "yes-no" => AnswerSpec::YesNo,
-        "number" => AnswerSpec::Number {
-            min: r.min,
-            max: r.max,
-        },
+        "number" => AnswerSpec::Number { min: r.min, max: r.max },
         "text" => AnswerSpec::Text,
         "read" => AnswerSpec::Read,
         "choice" => {
@@ -784,11 +684,7 @@ fn answer_spec(
                 }
                 choices.push(Choice {
                     id: c.id.get_ref().clone(),
-                    text: c
-                        .text
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.get_ref().clone()))
-                        .collect(),
+                    text: c.text.iter().map(|(k, v)| (k.clone(), v.get_ref().clone())).collect(),
                 });
             }
             if choices.len() < 2 {
@@ -806,14 +702,14 @@ fn answer_spec(
         }
     };
     if kind == "script" && !matches!(spec, AnswerSpec::Read | AnswerSpec::YesNo) {
-        out.push(cx.problem(at, "a script is read aloud: its answer is `read`, or `yes-no` when it ends with a question", None));
-    }
-    if !matches!(spec, AnswerSpec::Choice(_)) && !r.choices.is_empty() {
         out.push(cx.problem(
-            r.choices[0].id.span().start,
-            "`choices` only go with answer = \"choice\"",
+            at,
+            "a script is read aloud: its answer is `read`, or `yes-no` when it ends with a question",
             None,
         ));
+    }
+    if !matches!(spec, AnswerSpec::Choice(_)) && !r.choices.is_empty() {
+        out.push(cx.problem(r.choices[0].id.span().start, "`choices` only go with answer = \"choice\"", None));
     }
     if let (Some(lo), Some(hi)) = (r.min, r.max) {
         if lo > hi {

@@ -77,7 +77,11 @@ pub(crate) fn compile_directory(cx: &FileCtx, out: &mut Vec<Problem>) -> Option<
     let before = out.len();
     check_id(cx, &raw.directory.id, out);
     if !["national", "state", "local"].contains(&raw.directory.scope.get_ref().as_str()) {
-        out.push(cx.problem(raw.directory.scope.span().start, format!("unknown scope `{}`", raw.directory.scope.get_ref()), Some("\"national\", \"state\" or \"local\"".into())));
+        out.push(cx.problem(
+            raw.directory.scope.span().start,
+            format!("unknown scope `{}`", raw.directory.scope.get_ref()),
+            Some("\"national\", \"state\" or \"local\"".into()),
+        ));
     }
     let mut resources = Vec::new();
     for r in raw.resource {
@@ -86,11 +90,19 @@ pub(crate) fn compile_directory(cx: &FileCtx, out: &mut Vec<Problem>) -> Option<
             out.push(cx.problem(r.id.span().start, format!("resource `{}` is listed twice", r.id.get_ref()), None));
         }
         if r.phone.is_none() && r.text.is_none() && r.url.is_none() && r.note.is_none() {
-            out.push(cx.problem(r.id.span().start, format!("resource `{}` gives no way to reach it", r.id.get_ref()), Some("add phone, text, tty, url or a note".into())));
+            out.push(cx.problem(
+                r.id.span().start,
+                format!("resource `{}` gives no way to reach it", r.id.get_ref()),
+                Some("add phone, text, tty, url or a note".into()),
+            ));
         }
         for must in ["en", "es"] {
             if !r.description.contains_key(must) {
-                out.push(cx.problem(r.id.span().start, format!("resource `{}` has no `{must}` description", r.id.get_ref()), Some(format!("add description.{must}: the person's card shows it"))));
+                out.push(cx.problem(
+                    r.id.span().start,
+                    format!("resource `{}` has no `{must}` description", r.id.get_ref()),
+                    Some(format!("add description.{must}: the person's card shows it")),
+                ));
             }
         }
         resources.push(Resource {
@@ -230,30 +242,54 @@ pub(crate) fn compile_policy(cx: &FileCtx, dirs: &[Directory], out: &mut Vec<Pro
     let p = raw.policy;
     check_id(cx, &p.id, out);
     if *p.lock_timeout_minutes.get_ref() == 0 || *p.lock_timeout_minutes.get_ref() > 30 {
-        out.push(cx.problem(p.lock_timeout_minutes.span().start, "lock_timeout_minutes must be 1 to 30", Some("CJIS caps an inactive session at 30 minutes".into())));
+        out.push(cx.problem(
+            p.lock_timeout_minutes.span().start,
+            "lock_timeout_minutes must be 1 to 30",
+            Some("CJIS caps an inactive session at 30 minutes".into()),
+        ));
     }
     if *p.retention_days.get_ref() == 0 {
         out.push(cx.problem(p.retention_days.span().start, "retention_days must be at least 1", None));
     }
     if p.non_arrest_guidance.get_ref().trim().is_empty() {
-        out.push(cx.problem(p.non_arrest_guidance.span().start, "non_arrest_guidance is empty", Some("the outcome shows it wherever indicators are seen".into())));
+        out.push(cx.problem(
+            p.non_arrest_guidance.span().start,
+            "non_arrest_guidance is empty",
+            Some("the outcome shows it wherever indicators are seen".into()),
+        ));
     }
     for r in &p.referrals {
         if !dirs.iter().any(|d| d.resources.iter().any(|x| x.id == *r.get_ref())) {
-            out.push(cx.problem(r.span().start, format!("unknown resource `{}`", r.get_ref()), Some("referrals name resources in resources/*.toml".into())));
+            out.push(cx.problem(
+                r.span().start,
+                format!("unknown resource `{}`", r.get_ref()),
+                Some("referrals name resources in resources/*.toml".into()),
+            ));
         }
     }
     let unlock = p.unlock.map(|u| {
         let span = u.span();
         let u = u.into_inner();
         if u.min_length < 8 {
-            out.push(cx.problem(span.start, format!("unlock.min_length {} is below 8", u.min_length), Some("CJIS asks at least 10 characters for a passphrase that unlocks at-rest encryption".into())));
+            out.push(cx.problem(
+                span.start,
+                format!("unlock.min_length {} is below 8", u.min_length),
+                Some("CJIS asks at least 10 characters for a passphrase that unlocks at-rest encryption".into()),
+            ));
         }
         if u.max_failures == 0 || u.max_failures > 100 {
-            out.push(cx.problem(span.start, "unlock.max_failures must be 1 to 100", Some("NIST SP 800-63B limits failed attempts to at most 100".into())));
+            out.push(cx.problem(
+                span.start,
+                "unlock.max_failures must be 1 to 100",
+                Some("NIST SP 800-63B limits failed attempts to at most 100".into()),
+            ));
         }
         if u.wipe_after_failures.is_some_and(|w| w < u.max_failures) {
-            out.push(cx.problem(span.start, "unlock.wipe_after_failures is below max_failures", Some("a wipe should only follow a lockout".into())));
+            out.push(cx.problem(
+                span.start,
+                "unlock.wipe_after_failures is below max_failures",
+                Some("a wipe should only follow a lockout".into()),
+            ));
         }
         u
     });
@@ -261,9 +297,17 @@ pub(crate) fn compile_policy(cx: &FileCtx, dirs: &[Directory], out: &mut Vec<Pro
     for r in p.recipients {
         let name = r.name.get_ref().trim();
         if name.is_empty() {
-            out.push(cx.problem(r.name.span().start, "a unit recipient has no name", Some("the officer picks recipients by name".into())));
+            out.push(cx.problem(
+                r.name.span().start,
+                "a unit recipient has no name",
+                Some("the officer picks recipients by name".into()),
+            ));
         } else if recipients.iter().any(|x| x.name.trim().eq_ignore_ascii_case(name)) {
-            out.push(cx.problem(r.name.span().start, format!("unit recipient `{name}` is listed twice"), Some("each name must pick one custodian".into())));
+            out.push(cx.problem(
+                r.name.span().start,
+                format!("unit recipient `{name}` is listed twice"),
+                Some("each name must pick one custodian".into()),
+            ));
         }
         if let Err((at, why, hint)) = check_age_recipient(r.age.get_ref()) {
             let offset = at.map_or(r.age.span().start, |i| cx.string_start(r.age.span().start) + i);
@@ -274,7 +318,11 @@ pub(crate) fn compile_policy(cx: &FileCtx, dirs: &[Directory], out: &mut Vec<Pro
                 out.push(cx.problem(k.span().start, format!("unit recipient `{name}`: {why}"), Some(hint.into())));
             }
         }
-        recipients.push(UnitRecipient { name: name.to_string(), age: r.age.into_inner(), signing_key: r.signing_key.map(Spanned::into_inner) });
+        recipients.push(UnitRecipient {
+            name: name.to_string(),
+            age: r.age.into_inner(),
+            signing_key: r.signing_key.map(Spanned::into_inner),
+        });
     }
     (out.len() == before).then(|| Policy {
         id: p.id.into_inner(),
@@ -287,7 +335,8 @@ pub(crate) fn compile_policy(cx: &FileCtx, dirs: &[Directory], out: &mut Vec<Pro
     })
 }
 
-const KEYS_NEW: &str = "use the `recipient: age1...` line that `fieldscreen keys new` prints, or age-keygen's public key";
+const KEYS_NEW: &str =
+    "use the `recipient: age1...` line that `fieldscreen keys new` prints, or age-keygen's public key";
 
 /// Checks that `s` is an age X25519 recipient: Bech32 (BIP 173) with the prefix `age` and 32
 /// bytes of key, 62 characters in all, checksum included. This is a format check only; the
@@ -298,7 +347,11 @@ pub(crate) fn check_age_recipient(s: &str) -> Result<(), (Option<usize>, String,
     const LEN: usize = 62;
     let lower = s.to_ascii_lowercase();
     if lower.starts_with("age-secret-key-1") {
-        return Err((None, "this is an age secret key, not a recipient: it must not be in the policy".into(), "keep the identity file with the custodian only; the policy takes its public recipient (`age1...`)"));
+        return Err((
+            None,
+            "this is an age secret key, not a recipient: it must not be in the policy".into(),
+            "keep the identity file with the custodian only; the policy takes its public recipient (`age1...`)",
+        ));
     }
     if !lower.trim_start().starts_with("age1") {
         return Err((None, format!("`{s}` is not an age recipient (those start with `age1`)"), KEYS_NEW));
@@ -313,19 +366,36 @@ pub(crate) fn check_age_recipient(s: &str) -> Result<(), (Option<usize>, String,
     let sep = lower.rfind('1').unwrap_or(3);
     let (hrp, data) = (&lower[..sep], &lower[sep + 1..]);
     if hrp != "age" {
-        return Err((None, format!("`{}...` is an age plugin or post-quantum recipient; the unit directory takes X25519 recipients", &s[..sep + 1]), KEYS_NEW));
+        return Err((
+            None,
+            format!(
+                "`{}...` is an age plugin or post-quantum recipient; the unit directory takes X25519 recipients",
+                &s[..sep + 1]
+            ),
+            KEYS_NEW,
+        ));
     }
     let mut values = Vec::with_capacity(data.len());
     for (i, c) in data.bytes().enumerate() {
         let Some(v) = CHARSET.iter().position(|x| *x == c) else {
             let at = sep + 1 + i;
             let ch = s[at..].chars().next().unwrap_or('?');
-            return Err((Some(at), format!("`{ch}` cannot appear in an age recipient (Bech32 has no `1`, `b`, `i` or `o` after the prefix)"), KEYS_NEW));
+            return Err((
+                Some(at),
+                format!(
+                    "`{ch}` cannot appear in an age recipient (Bech32 has no `1`, `b`, `i` or `o` after the prefix)"
+                ),
+                KEYS_NEW,
+            ));
         };
         values.push(v as u8);
     }
     if s.len() != LEN {
-        return Err((None, format!("the recipient has {} characters; an age X25519 recipient has {LEN}", s.chars().count()), KEYS_NEW));
+        return Err((
+            None,
+            format!("the recipient has {} characters; an age X25519 recipient has {LEN}", s.chars().count()),
+            KEYS_NEW,
+        ));
     }
     // BIP 173 checksum over the expanded prefix and the data.
     let mut chk: u32 = 1;
@@ -340,7 +410,11 @@ pub(crate) fn check_age_recipient(s: &str) -> Result<(), (Option<usize>, String,
         }
     }
     if chk != 1 {
-        return Err((None, "the recipient's checksum does not match: a character is wrong, missing or swapped".into(), KEYS_NEW));
+        return Err((
+            None,
+            "the recipient's checksum does not match: a character is wrong, missing or swapped".into(),
+            KEYS_NEW,
+        ));
     }
     // 52 five-bit groups carry the 32-byte key; the 4 bits left over must be zero.
     if values[51] & 0b1111 != 0 {
@@ -352,10 +426,15 @@ pub(crate) fn check_age_recipient(s: &str) -> Result<(), (Option<usize>, String,
 /// Checks that `s` is an Ed25519 public key in standard base64 with padding (44 characters,
 /// 32 bytes), as `fieldscreen keys new` prints it.
 pub(crate) fn check_signing_key(s: &str) -> Result<(), (String, &'static str)> {
-    const HINT: &str = "use the `signing key:` line that `fieldscreen keys new` prints: 32 bytes in base64, 44 characters";
+    const HINT: &str =
+        "use the `signing key:` line that `fieldscreen keys new` prints: 32 bytes in base64, 44 characters";
     // ring's PKCS#8 documents for Ed25519 (v2 and v1) start like this in base64.
     if s.starts_with("MFMCAQEwBQYDK2Vw") || s.starts_with("MC4CAQAwBQYDK2Vw") {
-        return Err(("this is a private signing key (custodian-signing.key), not the public key: it must not be in the policy".into(), HINT));
+        return Err((
+            "this is a private signing key (custodian-signing.key), not the public key: it must not be in the policy"
+                .into(),
+            HINT,
+        ));
     }
     let b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
     let b = s.as_bytes();

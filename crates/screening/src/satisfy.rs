@@ -75,7 +75,8 @@ fn domain(p: &Protocol, c: &Cond, item: usize, reachable: bool) -> Vec<Option<An
     match spec {
         AnswerSpec::Choice(cs) => d.extend(cs.iter().map(|c| Some(Answer::Choice(c.id.clone())))),
         AnswerSpec::Number { min, max } => {
-            let mut pts: Vec<f64> = lits.iter().filter_map(|v| if let Value::Num(n) = v { Some(*n) } else { None }).collect();
+            let mut pts: Vec<f64> =
+                lits.iter().filter_map(|v| if let Value::Num(n) = v { Some(*n) } else { None }).collect();
             pts.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
             let mut cand = Vec::new();
             for (k, v) in pts.iter().enumerate() {
@@ -96,7 +97,13 @@ fn domain(p: &Protocol, c: &Cond, item: usize, reachable: bool) -> Vec<Option<An
         }
         AnswerSpec::Text => {
             d.push(Some(Answer::Text("\u{1}".into())));
-            d.extend(lits.iter().filter_map(|v| if let Value::Text(t) = v { Some(Some(Answer::Text(t.clone()))) } else { None }));
+            d.extend(lits.iter().filter_map(|v| {
+                if let Value::Text(t) = v {
+                    Some(Some(Answer::Text(t.clone())))
+                } else {
+                    None
+                }
+            }));
         }
         _ => {}
     }
@@ -123,7 +130,8 @@ fn satisfiable(p: &Protocol, c: &Cond, reach: &[bool], producible: u8) -> bool {
     let mut groups = Vec::new();
     c.groups(&mut groups);
     let free: Vec<Group> = groups.into_iter().filter(|g| producible & g.bit() != 0).collect();
-    let domains: Vec<Vec<Option<Answer>>> = items.iter().map(|&i| domain(p, c, i, reach.get(i).copied().unwrap_or(false))).collect();
+    let domains: Vec<Vec<Option<Answer>>> =
+        items.iter().map(|&i| domain(p, c, i, reach.get(i).copied().unwrap_or(false))).collect();
     let mut total: usize = 1usize << free.len();
     for d in &domains {
         total = total.saturating_mul(d.len());

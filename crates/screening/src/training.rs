@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::answer::Answer;
+/// How a run differs from the scenario: structured, with `Display` for the CLI.
+pub use crate::cases::Mismatch;
 use crate::cases::{check_expect, compile_case, run_case, Case, CaseResult, RawExpect};
-use crate::engine::{RawAnswer, Session};
 use crate::diag::{parse_toml, FileCtx, Problem};
+use crate::engine::{RawAnswer, Session};
 use crate::ids::check_id;
 use crate::language::Glossary;
 use crate::model::{Group, ItemKind, Protocol};
@@ -92,7 +94,12 @@ pub struct Scenario {
 }
 
 /// Reads one training scenario and checks it against its protocol, like a case.
-pub(crate) fn compile(cx: &FileCtx, protocols: &[Protocol], glossary: &Glossary, out: &mut Vec<Problem>) -> Option<Scenario> {
+pub(crate) fn compile(
+    cx: &FileCtx,
+    protocols: &[Protocol],
+    glossary: &Glossary,
+    out: &mut Vec<Problem>,
+) -> Option<Scenario> {
     let raw = parse_toml::<RawScenarioFile>(cx, out)?;
     let before = out.len();
     let s = raw.scenario;
@@ -102,24 +109,40 @@ pub(crate) fn compile(cx: &FileCtx, protocols: &[Protocol], glossary: &Glossary,
         return None;
     };
     if !proto.languages.contains(s.language.get_ref()) {
-        out.push(cx.problem(s.language.span().start, format!("protocol `{}` has no `{}`", proto.id, s.language.get_ref()), Some(format!("it has {}", proto.languages.join(", ")))));
+        out.push(cx.problem(
+            s.language.span().start,
+            format!("protocol `{}` has no `{}`", proto.id, s.language.get_ref()),
+            Some(format!("it has {}", proto.languages.join(", "))),
+        ));
     }
     // Observations come from [[observe]], everything asked from [answers].
     let mut answers = raw.answers;
     for k in answers.keys() {
         if proto.item(k).is_some_and(|i| i.kind == ItemKind::Observation) {
-            out.push(cx.problem(s.id.span().start, format!("`{k}` is an observation: list it under [[observe]] with its cue"), None));
+            out.push(cx.problem(
+                s.id.span().start,
+                format!("`{k}` is an observation: list it under [[observe]] with its cue"),
+                None,
+            ));
         }
     }
     let mut observe = Vec::new();
     for o in raw.observe {
         match proto.item(o.item.get_ref()) {
             Some(i) if i.kind == ItemKind::Observation => {}
-            Some(_) => out.push(cx.problem(o.item.span().start, format!("`{}` is asked, not observed: put it under [answers]", o.item.get_ref()), None)),
+            Some(_) => out.push(cx.problem(
+                o.item.span().start,
+                format!("`{}` is asked, not observed: put it under [answers]", o.item.get_ref()),
+                None,
+            )),
             None => {} // reported as an unknown item by the case check below
         }
         if o.cue.trim().is_empty() {
-            out.push(cx.problem(o.item.span().start, format!("`{}` has no cue: say what the officer sees", o.item.get_ref()), None));
+            out.push(cx.problem(
+                o.item.span().start,
+                format!("`{}` has no cue: say what the officer sees", o.item.get_ref()),
+                None,
+            ));
         }
         answers.insert(o.item.get_ref().clone(), toml::Value::String(o.answer.clone()));
         observe.push(Cue { item: o.item.into_inner(), answer: o.answer, cue: o.cue });
@@ -133,7 +156,11 @@ pub(crate) fn compile(cx: &FileCtx, protocols: &[Protocol], glossary: &Glossary,
         .chain(observe.iter().map(|c| &c.cue));
     for text in words {
         for f in glossary.check(text, "en") {
-            out.push(cx.problem(s.id.span().start, format!("\"{}\" is on the glossary's avoid list", f.found), Some(format!("prefer \"{}\": {}", f.prefer, f.why))));
+            out.push(cx.problem(
+                s.id.span().start,
+                format!("\"{}\" is on the glossary's avoid list", f.found),
+                Some(format!("prefer \"{}\": {}", f.prefer, f.why)),
+            ));
         }
     }
     let arc = Arc::new(proto.clone());
@@ -161,7 +188,8 @@ pub struct Debrief {
     pub protocol: String,
     /// The outcome matched every expectation.
     pub matched: bool,
-    pub mismatches: Vec<String>,
+    /// What differs from the expectation; the UI words each one from its fields.
+    pub mismatches: Vec<Mismatch>,
     pub expected_level: String,
     pub expected_level_title: String,
     pub expected_groups: Option<Vec<Group>>,
@@ -212,18 +240,30 @@ pub fn debrief_session(s: &Scenario, session: &Session) -> Debrief {
     compare(s, session.protocol(), Some(o), mismatches)
 }
 
-fn compare(s: &Scenario, protocol: &Protocol, outcome: Option<Outcome>, mismatches: Vec<String>) -> Debrief {
+fn compare(s: &Scenario, protocol: &Protocol, outcome: Option<Outcome>, mismatches: Vec<Mismatch>) -> Debrief {
     let r = CaseResult { name: s.id.clone(), line: 0, mismatches, outcome };
     let found = r.outcome.as_ref().map(|o| o.groups.clone()).unwrap_or_default();
     let expected = s.case.expect.groups.clone();
     let (missed, extra) = match &expected {
-        Some(e) => (e.iter().filter(|g| !found.contains(g)).copied().collect(), found.iter().filter(|g| !e.contains(g)).copied().collect()),
+        Some(e) => (
+            e.iter().filter(|g| !found.contains(g)).copied().collect(),
+            found.iter().filter(|g| !e.contains(g)).copied().collect(),
+        ),
         None => (Vec::new(), Vec::new()),
     };
     let recorded: Vec<String> = r
         .outcome
         .iter()
-        .flat_map(|o| [&o.indicators.force, &o.indicators.fraud, &o.indicators.coercion, &o.indicators.purpose, &o.indicators.minor, &o.indicators.safety])
+        .flat_map(|o| {
+            [
+                &o.indicators.force,
+                &o.indicators.fraud,
+                &o.indicators.coercion,
+                &o.indicators.purpose,
+                &o.indicators.minor,
+                &o.indicators.safety,
+            ]
+        })
         .flatten()
         .map(|i| i.item.clone())
         .collect();
@@ -233,7 +273,10 @@ fn compare(s: &Scenario, protocol: &Protocol, outcome: Option<Outcome>, mismatch
         .filter(|c| c.answer == "seen")
         .filter(|c| protocol.item(&c.item).is_some_and(|i| !i.indicates.is_empty()))
         .filter(|c| !recorded.contains(&c.item))
-        .map(|c| ItemRef { item: c.item.clone(), label: protocol.item(&c.item).map(|i| i.label.clone()).unwrap_or_default() })
+        .map(|c| ItemRef {
+            item: c.item.clone(),
+            label: protocol.item(&c.item).map(|i| i.label.clone()).unwrap_or_default(),
+        })
         .collect();
     Debrief {
         scenario: s.id.clone(),
@@ -242,7 +285,12 @@ fn compare(s: &Scenario, protocol: &Protocol, outcome: Option<Outcome>, mismatch
         matched: r.mismatches.is_empty(),
         mismatches: r.mismatches,
         expected_level: s.case.expect.level.clone(),
-        expected_level_title: protocol.levels.iter().find(|l| l.id == s.case.expect.level).map(|l| l.title.clone()).unwrap_or_default(),
+        expected_level_title: protocol
+            .levels
+            .iter()
+            .find(|l| l.id == s.case.expect.level)
+            .map(|l| l.title.clone())
+            .unwrap_or_default(),
         expected_groups: expected,
         found_groups: found,
         missed_groups: missed,

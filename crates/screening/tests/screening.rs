@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use proptest::prelude::*;
+use screening::cases::Mismatch;
 use screening::{load, Answer, Group, Library, Session, Source, Status};
 
 fn testdata(name: &str) -> String {
@@ -30,20 +31,8 @@ fn shipped_root() -> PathBuf {
 }
 
 fn shipped_sources() -> Vec<Source> {
-    fn walk(d: &Path, out: &mut Vec<Source>) {
-        let mut entries: Vec<_> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out)
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                out.push(Source { path: p.display().to_string(), text: std::fs::read_to_string(&p).unwrap() });
-            }
-        }
-    }
-    let mut v = Vec::new();
-    walk(&shipped_root(), &mut v);
-    v
+    let files = durable::read_toml_files(&shipped_root()).unwrap();
+    files.into_iter().map(|(p, text)| Source { path: p.display().to_string(), text }).collect()
 }
 
 fn shipped() -> Library {
@@ -52,7 +41,9 @@ fn shipped() -> Library {
 }
 
 fn load_shipped() -> Library {
-    load(&shipped_sources()).unwrap_or_else(|p| panic!("shipped content has problems:\n{}", p.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")))
+    load(&shipped_sources()).unwrap_or_else(|p| {
+        panic!("shipped content has problems:\n{}", p.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))
+    })
 }
 
 // ---------- validator: data-driven ----------
@@ -112,14 +103,22 @@ fn validator_cases() {
         };
         let hit = problems.iter().find(|p| p.message.contains(&c.expect));
         let Some(hit) = hit else {
-            failures.push(format!("{}: no problem says `{}`; got:\n  {}", c.name, c.expect, problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n  ")));
+            failures.push(format!(
+                "{}: no problem says `{}`; got:\n  {}",
+                c.name,
+                c.expect,
+                problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n  ")
+            ));
             continue;
         };
         assert_eq!(hit.path, file, "{}", c.name);
         if let Some(at) = &c.at {
             let want = line_col_of(&broken, at, c.nth).unwrap_or_else(|| panic!("{}: `at` not found", c.name));
             if (hit.line, hit.col) != want {
-                failures.push(format!("{}: points at {}:{}, expected {}:{} ({hit})", c.name, hit.line, hit.col, want.0, want.1));
+                failures.push(format!(
+                    "{}: points at {}:{}, expected {}:{} ({hit})",
+                    c.name, hit.line, hit.col, want.0, want.1
+                ));
             }
         }
         // Every problem renders as path:line:col: message.
@@ -321,7 +320,14 @@ fn a_stopped_session_never_gets_the_no_indicators_level() {
 
     // A screening that runs to its end with nothing seen does get the no-indicators level.
     let mut s = Session::new(base());
-    for (id, a) in [("danger", Answer::No), ("consent", Answer::Yes), ("papers-held", Answer::NotSeen), ("age", Answer::Number(30.0)), ("traded", Answer::No), ("work", Answer::Declined)] {
+    for (id, a) in [
+        ("danger", Answer::No),
+        ("consent", Answer::Yes),
+        ("papers-held", Answer::NotSeen),
+        ("age", Answer::Number(30.0)),
+        ("traded", Answer::No),
+        ("work", Answer::Declined),
+    ] {
         s.answer(id, a).unwrap();
     }
     let o = s.outcome(None);
@@ -348,7 +354,8 @@ fn shipped_content_is_valid_and_complete() {
     }
     assert!(lib.glossary.terms.len() >= 40, "glossary has {} terms", lib.glossary.terms.len());
     let national = lib.directories.iter().find(|d| d.scope == "national").expect("a national directory");
-    let hotline = national.resources.iter().find(|r| r.phone.as_deref() == Some("1-888-373-7888")).expect("the hotline");
+    let hotline =
+        national.resources.iter().find(|r| r.phone.as_deref() == Some("1-888-373-7888")).expect("the hotline");
     assert!(hotline.text.is_some() && hotline.tty.is_some());
     assert!(lib.policy("default").is_some());
 }
@@ -364,7 +371,13 @@ fn shipped_protocol_cases_pass() {
             n += 1;
             let r = screening::run_case(&p, case);
             if !r.mismatches.is_empty() {
-                failures.push(format!("{}:{} {}: {}", file.path, r.line, r.name, r.mismatches.join("; ")));
+                failures.push(format!(
+                    "{}:{} {}: {}",
+                    file.path,
+                    r.line,
+                    r.name,
+                    r.mismatches.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("; ")
+                ));
             }
         }
     }
@@ -375,10 +388,32 @@ fn shipped_protocol_cases_pass() {
 // ---------- properties ----------
 
 const FRAGMENTS: &[&str] = &[
-    "\"", "]", "[", "[[section.item]]", "[[section]]", "when = \"x ==\"", "indicates.declined = [\"force\"]",
-    "id = \"a\"", "\n", "=", "{", "}", "kind = \"observation\"", "answer = \"choice\"", "rank = -1", "\u{0}", "é",
-    "[minor_rule]", "when = \"has(\"", "when = \"count(force) >= \"", "include = \"observation-checklist\"", "'''",
-    "text.xx = \"\"", "min = 5\nmax = 1", "[[outcome]]\nwhen = \"not not not\"", "sources = []",
+    "\"",
+    "]",
+    "[",
+    "[[section.item]]",
+    "[[section]]",
+    "when = \"x ==\"",
+    "indicates.declined = [\"force\"]",
+    "id = \"a\"",
+    "\n",
+    "=",
+    "{",
+    "}",
+    "kind = \"observation\"",
+    "answer = \"choice\"",
+    "rank = -1",
+    "\u{0}",
+    "é",
+    "[minor_rule]",
+    "when = \"has(\"",
+    "when = \"count(force) >= \"",
+    "include = \"observation-checklist\"",
+    "'''",
+    "text.xx = \"\"",
+    "min = 5\nmax = 1",
+    "[[outcome]]\nwhen = \"not not not\"",
+    "sources = []",
 ];
 
 fn arb_mutation() -> impl Strategy<Value = (usize, usize, usize)> {
@@ -490,9 +525,27 @@ fn pick_answer(it: &screening::Item, pick: usize) -> Answer {
         AnswerSpec::YesNo => [Answer::Yes, Answer::No, Answer::NotSure, Answer::Declined][pick % 4].clone(),
         AnswerSpec::Observation => [Answer::Seen, Answer::NotSeen, Answer::NotSure][pick % 3].clone(),
         AnswerSpec::Read => Answer::Read,
-        AnswerSpec::Choice(c) => if pick % 3 == 0 { Answer::Declined } else { Answer::Choice(c[pick % c.len()].id.clone()) },
-        AnswerSpec::Number { min, .. } => if pick % 3 == 0 { Answer::NotSure } else { Answer::Number(min.unwrap_or(0.0) + (pick * 7) as f64) },
-        AnswerSpec::Text => if pick % 2 == 0 { Answer::Declined } else { Answer::Text("x".into()) },
+        AnswerSpec::Choice(c) => {
+            if pick.is_multiple_of(3) {
+                Answer::Declined
+            } else {
+                Answer::Choice(c[pick % c.len()].id.clone())
+            }
+        }
+        AnswerSpec::Number { min, .. } => {
+            if pick.is_multiple_of(3) {
+                Answer::NotSure
+            } else {
+                Answer::Number(min.unwrap_or(0.0) + (pick * 7) as f64)
+            }
+        }
+        AnswerSpec::Text => {
+            if pick.is_multiple_of(2) {
+                Answer::Declined
+            } else {
+                Answer::Text("x".into())
+            }
+        }
     }
 }
 
@@ -501,14 +554,28 @@ fn the_adult_minors_rule_holds_for_every_other_answer() {
     // Exhaustive over the adult protocol's means answers: a minor who traded sex is at the top level.
     let lib = shipped();
     let p = Arc::new(lib.protocol("adult-roadside").unwrap().clone());
-    let minor_items: Vec<_> = p.items.iter().filter(|i| i.indicates.iter().any(|(_, g)| g.contains(&Group::Minor))).map(|i| i.id.clone()).collect();
-    let sex_items: Vec<_> = p.items.iter().filter(|i| i.indicates.iter().any(|(_, g)| g.contains(&Group::PurposeSex))).map(|i| i.id.clone()).collect();
+    let minor_items: Vec<_> = p
+        .items
+        .iter()
+        .filter(|i| i.indicates.iter().any(|(_, g)| g.contains(&Group::Minor)))
+        .map(|i| i.id.clone())
+        .collect();
+    let sex_items: Vec<_> = p
+        .items
+        .iter()
+        .filter(|i| i.indicates.iter().any(|(_, g)| g.contains(&Group::PurposeSex)))
+        .map(|i| i.id.clone())
+        .collect();
     assert!(!minor_items.is_empty() && !sex_items.is_empty());
     for pick in 0..8 {
         let mut s = Session::new(p.clone());
         while let Some(it) = s.current().cloned() {
             let a = if minor_items.contains(&it.id) || sex_items.contains(&it.id) {
-                it.indicates.iter().find(|(_, g)| g.contains(&Group::Minor) || g.contains(&Group::PurposeSex)).map(|(k, _)| Answer::from_input(&it.answer, k).unwrap()).unwrap()
+                it.indicates
+                    .iter()
+                    .find(|(_, g)| g.contains(&Group::Minor) || g.contains(&Group::PurposeSex))
+                    .map(|(k, _)| Answer::from_input(&it.answer, k).unwrap())
+                    .unwrap()
             } else {
                 pick_answer(&it, pick + it.id.len())
             };
@@ -581,7 +648,43 @@ fn a_scenario_plays_through_the_engine_and_the_debrief_compares() {
     let lib = load(&scenario_sources(&wrong)).unwrap();
     let d = screening::training::run(lib.scenario("test-scenario").unwrap(), &p);
     assert!(!d.matched);
-    assert!(d.mismatches[0].contains("expected `some`, got `minor-sex`"), "{:?}", d.mismatches);
+    assert_eq!(d.mismatches[0], Mismatch::Level { expected: "some".into(), got: "minor-sex".into() });
+    assert_eq!(d.mismatches[0].to_string(), "level: expected `some`, got `minor-sex`");
+}
+
+/// The debrief carries each difference as facts; `Display` is the line the CLI has always printed.
+#[test]
+fn mismatches_are_structured_and_print_the_cli_line() {
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let cases = [
+        (Mismatch::Answers { problem: "no item `x`".into() }, "no item `x`"),
+        (Mismatch::Level { expected: "some".into(), got: "none".into() }, "level: expected `some`, got `none`"),
+        (
+            Mismatch::Groups { expected: vec![Group::Force, Group::PurposeSex], got: vec![] },
+            "groups: expected [force, purpose-sex], got []",
+        ),
+        (
+            Mismatch::Declined { expected: s(&["a", "b"]), got: s(&["a"]) },
+            r#"declined: expected ["a", "b"], got ["a"]"#,
+        ),
+        (Mismatch::Stopped { expected: true, got: false }, "stopped: expected true, got false"),
+        (Mismatch::Partial { expected: false, got: true }, "partial: expected false, got true"),
+        (Mismatch::StopRule { expected: "r".into(), got: None }, "stop rule: expected `r`, got None"),
+        (
+            Mismatch::StopRule { expected: "r".into(), got: Some("q".into()) },
+            r#"stop rule: expected `r`, got Some("q")"#,
+        ),
+        (
+            Mismatch::Action { expected: "hotline".into(), got: s(&["unit"]) },
+            r#"actions: expected `hotline` among ["unit"]"#,
+        ),
+    ];
+    for (m, line) in cases {
+        assert_eq!(m.to_string(), line);
+    }
+    // The wire shape the UI reads: a `what` tag and the fields.
+    let v = serde_json::to_value(Mismatch::StopRule { expected: "r".into(), got: None }).unwrap();
+    assert_eq!(v, serde_json::json!({"what": "stop-rule", "expected": "r", "got": null}));
 }
 
 #[test]
@@ -598,7 +701,8 @@ fn scenario_problems_are_reported_with_their_place() {
         ("level = \"minor-sex\"", "level = \"medium\"", "unknown level `medium`"),
     ] {
         assert!(SCENARIO.contains(from), "{from}");
-        let p = load(&scenario_sources(&SCENARIO.replacen(from, to, 1))).err().unwrap_or_else(|| panic!("{want}: loaded"));
+        let p =
+            load(&scenario_sources(&SCENARIO.replacen(from, to, 1))).err().unwrap_or_else(|| panic!("{want}: loaded"));
         let hit = p.iter().find(|p| p.message.contains(want)).unwrap_or_else(|| panic!("{want}: {p:#?}"));
         assert_eq!(hit.path, "scenario.toml");
         assert!(hit.line > 1);
@@ -610,8 +714,16 @@ fn shipped_scenarios_cover_the_curriculum_and_match() {
     let lib = shipped();
     assert!(lib.scenarios.len() >= 10, "{} scenarios", lib.scenarios.len());
     for id in [
-        "adult-sex-debt-documents", "labor-traffic-stop", "domestic-servitude", "minor-no-third-party", "minor-discloses-midway",
-        "domestic-violence-no-trafficking", "smuggling-not-trafficking", "declines-everything", "stops-early", "immediate-danger",
+        "adult-sex-debt-documents",
+        "labor-traffic-stop",
+        "domestic-servitude",
+        "minor-no-third-party",
+        "minor-discloses-midway",
+        "domestic-violence-no-trafficking",
+        "smuggling-not-trafficking",
+        "declines-everything",
+        "stops-early",
+        "immediate-danger",
     ] {
         let s = lib.scenario(id).unwrap_or_else(|| panic!("scenario `{id}` is missing"));
         let p = Arc::new(lib.protocol(&s.protocol).unwrap().clone());
@@ -620,7 +732,11 @@ fn shipped_scenarios_cover_the_curriculum_and_match() {
         if id == "immediate-danger" {
             // Safety first: emergency and medical actions lead, even when a stop rule also holds.
             let kinds: Vec<_> = d.outcome.unwrap().actions.iter().map(|a| a.kind).collect();
-            assert_eq!(&kinds[..2], &[screening::model::ActionKind::Emergency, screening::model::ActionKind::Medical], "{kinds:?}");
+            assert_eq!(
+                &kinds[..2],
+                &[screening::model::ActionKind::Emergency, screening::model::ActionKind::Medical],
+                "{kinds:?}"
+            );
         }
     }
 }

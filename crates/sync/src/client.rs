@@ -2,6 +2,7 @@
 //! to a loopback address, every request after enrollment signed.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +14,10 @@ use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 
-use crate::wire::{self, DeviceInfo, EnrollRequest, EnrollResponse, ErrorBody, ItemResult, PushItem, PushRequest, PushResponse, RecordList, SignedUnit};
+use crate::wire::{
+    self, DeviceInfo, EnrollRequest, EnrollResponse, ErrorBody, ItemResult, PushItem, PushRequest, PushResponse,
+    RecordList, SignedUnit,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -40,6 +44,10 @@ pub enum SyncError {
     Vault(#[from] vault::VaultError),
     #[error("{0}")]
     Invalid(String),
+    /// The pass was called off before it finished (the app locked, or Ctrl-C): what the hub
+    /// confirmed so far is kept, the rest stays queued.
+    #[error("the sync pass was cancelled; the records not confirmed stay queued")]
+    Cancelled,
 }
 
 impl SyncError {
@@ -61,6 +69,7 @@ impl SyncError {
             SyncError::NotEnrolled => "not-enrolled",
             SyncError::Vault(e) => e.kind(),
             SyncError::Invalid(_) => "invalid",
+            SyncError::Cancelled => "cancelled",
         }
     }
 }
@@ -90,8 +99,10 @@ pub struct KeySigner {
 impl KeySigner {
     /// Reads a key as `fieldscreen keys new` writes it: PKCS#8, base64, one line.
     pub fn from_pkcs8_base64(id: &str, text: &str) -> Result<KeySigner, SyncError> {
-        let der = B64.decode(text.trim()).map_err(|_| SyncError::Invalid("the signing key is not base64 PKCS#8".into()))?;
-        let pair = Ed25519KeyPair::from_pkcs8(&der).map_err(|_| SyncError::Invalid("the signing key is not an Ed25519 PKCS#8 key".into()))?;
+        let der =
+            B64.decode(text.trim()).map_err(|_| SyncError::Invalid("the signing key is not base64 PKCS#8".into()))?;
+        let pair = Ed25519KeyPair::from_pkcs8(&der)
+            .map_err(|_| SyncError::Invalid("the signing key is not an Ed25519 PKCS#8 key".into()))?;
         Ok(KeySigner { id: id.into(), pair })
     }
 
@@ -110,6 +121,7 @@ impl RequestSigner for KeySigner {
 }
 
 /// A signed request ready to send (it can be signed, then sent after the key is gone).
+#[derive(Clone)]
 pub struct Prepared {
     method: String,
     path: String,
@@ -129,13 +141,46 @@ pub struct Answer {
     pub sha256: Option<String>,
 }
 
+/// How often a cancellable request looks at its cancel flag while it waits for the hub.
+pub const CANCEL_POLL: Duration = Duration::from_millis(20);
+
+#[derive(Clone)]
 pub struct HubClient {
     base: String,
     agent: ureq::Agent,
+    cancel: Option<Arc<AtomicBool>>,
+}
+
+impl Prepared {
+    /// A request signed earlier (`signature` in base64 over [`wire::signing_input`] with these
+    /// `time` and `nonce`): a wipe report kept across the wipe.
+    pub fn presigned(
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+        signer: &str,
+        time: i64,
+        nonce: &str,
+        signature: &str,
+    ) -> Prepared {
+        Prepared {
+            method: method.into(),
+            path: path.into(),
+            body,
+            content_type: "application/json",
+            headers: vec![
+                (wire::H_SIGNER, signer.into()),
+                (wire::H_TIME, time.to_string()),
+                (wire::H_NONCE, nonce.into()),
+                (wire::H_SIGNATURE, signature.into()),
+            ],
+        }
+    }
 }
 
 fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host == "localhost"
+        || host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The rustls client side: only the pinned CAs are trusted; TLS 1.3 or 1.2.
@@ -158,7 +203,8 @@ pub fn tls_config(ca_pems: &[String]) -> Result<Arc<ClientConfig>, SyncError> {
     Ok(Arc::new(cfg))
 }
 
-fn nonce() -> String {
+/// A fresh request nonce (128 random bits, hex).
+pub fn nonce() -> String {
     let mut b = [0u8; 16];
     let _ = ring::rand::SystemRandom::new().fill(&mut b);
     hex::encode(b)
@@ -168,17 +214,65 @@ impl HubClient {
     /// A client for `url`: `https://` with at least one pinned CA, or `http://` to loopback.
     pub fn new(url: &str, ca_pems: &[String]) -> Result<HubClient, SyncError> {
         let base = url.trim_end_matches('/').to_string();
-        let (scheme, rest) = base.split_once("://").ok_or_else(|| SyncError::Invalid(format!("`{url}` is not an http(s) URL")))?;
+        let (scheme, rest) =
+            base.split_once("://").ok_or_else(|| SyncError::Invalid(format!("`{url}` is not an http(s) URL")))?;
         let host = rest.split('/').next().unwrap_or("");
-        let host = if host.starts_with('[') { host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default() } else { host.split(':').next().unwrap_or("").to_string() };
-        let builder = ureq::builder().timeout_connect(Duration::from_secs(5)).timeout(Duration::from_secs(30)).redirects(0);
+        let host = if host.starts_with('[') {
+            host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+        } else {
+            host.split(':').next().unwrap_or("").to_string()
+        };
+        let builder =
+            ureq::builder().timeout_connect(Duration::from_secs(5)).timeout(Duration::from_secs(30)).redirects(0);
         let agent = match scheme {
             "https" => builder.tls_config(tls_config(ca_pems)?).build(),
             "http" if is_loopback(&host) => builder.build(),
-            "http" => return Err(SyncError::Invalid(format!("plain HTTP is only allowed to a loopback address, not `{host}`; use https"))),
+            "http" => {
+                return Err(SyncError::Invalid(format!(
+                    "plain HTTP is only allowed to a loopback address, not `{host}`; use https"
+                )))
+            }
             other => return Err(SyncError::Invalid(format!("unknown scheme `{other}`"))),
         };
-        Ok(HubClient { base, agent })
+        Ok(HubClient { base, agent, cancel: None })
+    }
+
+    /// The same client, whose every request gives up as soon as `flag` is set: the caller gets
+    /// [`SyncError::Cancelled`] within [`CANCEL_POLL`] even while the hub hangs. The request is
+    /// left to end by its own timeouts on a thread of its own, which holds nothing.
+    pub fn cancellable(mut self, flag: Arc<AtomicBool>) -> HubClient {
+        self.cancel = Some(flag);
+        self
+    }
+
+    /// Runs `f` on a copy of this client, waiting for it while the cancel flag stays clear.
+    fn interruptible<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&HubClient) -> Result<T, SyncError> + Send + 'static,
+    ) -> Result<T, SyncError> {
+        let Some(flag) = self.cancel.clone() else {
+            return f(self);
+        };
+        if flag.load(Ordering::SeqCst) {
+            return Err(SyncError::Cancelled);
+        }
+        let copy = HubClient { cancel: None, ..self.clone() };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f(&copy));
+        });
+        loop {
+            match rx.recv_timeout(CANCEL_POLL) {
+                Ok(r) => return r,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if flag.load(Ordering::SeqCst) => {
+                    return Err(SyncError::Cancelled)
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(SyncError::Unreachable("the request ended without an answer".into()))
+                }
+            }
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -186,7 +280,13 @@ impl HubClient {
     }
 
     /// Signs a request now; [`HubClient::execute`] sends it.
-    pub fn prepare(&self, method: &str, path: &str, body: Vec<u8>, signer: &dyn RequestSigner) -> Result<Prepared, SyncError> {
+    pub fn prepare(
+        &self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+        signer: &dyn RequestSigner,
+    ) -> Result<Prepared, SyncError> {
         let id = signer.signer_id();
         let time = chrono::Utc::now().timestamp();
         let n = nonce();
@@ -196,31 +296,56 @@ impl HubClient {
             path: path.into(),
             body,
             content_type: "application/json",
-            headers: vec![(wire::H_SIGNER, id), (wire::H_TIME, time.to_string()), (wire::H_NONCE, n), (wire::H_SIGNATURE, B64.encode(sig))],
+            headers: vec![
+                (wire::H_SIGNER, id),
+                (wire::H_TIME, time.to_string()),
+                (wire::H_NONCE, n),
+                (wire::H_SIGNATURE, B64.encode(sig)),
+            ],
         })
     }
 
-    /// Sends a request; a 2xx answer gives its body and headers we care about.
+    /// Sends a request; a 2xx answer gives its body and headers we care about. A cancellable
+    /// client gives up on its cancel flag.
     pub fn execute(&self, p: &Prepared) -> Result<Answer, SyncError> {
+        if self.cancel.is_none() {
+            return self.execute_now(p);
+        }
+        let p = p.clone();
+        self.interruptible(move |c| c.execute_now(&p))
+    }
+
+    fn execute_now(&self, p: &Prepared) -> Result<Answer, SyncError> {
         let mut req = self.agent.request(&p.method, &format!("{}{}", self.base, p.path));
         for (k, v) in &p.headers {
             req = req.set(k, v);
         }
-        let res = if p.body.is_empty() && p.method == "GET" { req.call() } else { req.set("content-type", p.content_type).send_bytes(&p.body) };
+        let res = if p.body.is_empty() && p.method == "GET" {
+            req.call()
+        } else {
+            req.set("content-type", p.content_type).send_bytes(&p.body)
+        };
         match res {
             Ok(r) => {
                 let status = r.status();
                 let device = r.header(wire::H_DEVICE).map(str::to_string);
                 let sha256 = r.header(wire::H_SHA256).map(str::to_string);
                 let mut body = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::Read::take(r.into_reader(), MAX_ANSWER), &mut body).map_err(|e| SyncError::Unreachable(format!("reading the answer: {e}")))?;
+                std::io::Read::read_to_end(&mut std::io::Read::take(r.into_reader(), MAX_ANSWER), &mut body)
+                    .map_err(|e| SyncError::Unreachable(format!("reading the answer: {e}")))?;
                 Ok(Answer { status, body, device, sha256 })
             }
             Err(ureq::Error::Status(status, r)) => {
                 let text = r.into_string().unwrap_or_default();
-                let e: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody { kind: "http".into(), message: text.chars().take(200).collect(), wipe: None });
+                let e: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
+                    kind: "http".into(),
+                    message: text.chars().take(200).collect(),
+                    wipe: None,
+                });
                 // A hub that states its size limit on a 413 (`limit`, bytes) is taken at its word.
-                let limit = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v.get("limit").and_then(|l| l.as_u64()));
+                let limit = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| v.get("limit").and_then(|l| l.as_u64()));
                 if status == 403 && e.kind == "revoked" {
                     return Err(SyncError::Revoked { wipe: e.wipe.unwrap_or(true) });
                 }
@@ -228,10 +353,24 @@ impl HubClient {
             }
             Err(ureq::Error::Transport(t)) => {
                 let msg = t.to_string();
-                let io = std::error::Error::source(&t).and_then(|s| s.downcast_ref::<std::io::Error>()).map(|e| e.kind());
-                if msg.contains("certificate") || msg.contains("CertificateUnknown") || msg.contains("NotValidForName") || msg.contains("UnknownIssuer") {
+                let io =
+                    std::error::Error::source(&t).and_then(|s| s.downcast_ref::<std::io::Error>()).map(|e| e.kind());
+                if msg.contains("certificate")
+                    || msg.contains("CertificateUnknown")
+                    || msg.contains("NotValidForName")
+                    || msg.contains("UnknownIssuer")
+                {
                     Err(SyncError::Untrusted(msg))
-                } else if !p.body.is_empty() && matches!(io, Some(std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted)) {
+                } else if !p.body.is_empty()
+                    && matches!(
+                        io,
+                        Some(
+                            std::io::ErrorKind::BrokenPipe
+                                | std::io::ErrorKind::ConnectionReset
+                                | std::io::ErrorKind::ConnectionAborted
+                        )
+                    )
+                {
                     Err(SyncError::Cut(msg))
                 } else {
                     Err(SyncError::Unreachable(msg))
@@ -251,9 +390,17 @@ impl HubClient {
 
     /// Reachability: the hub answers `/health` over the pinned TLS within a few seconds.
     pub fn probe(&self) -> Result<(), SyncError> {
+        if self.cancel.is_some() {
+            return self.interruptible(|c| c.probe());
+        }
         match self.agent.get(&format!("{}/health", self.base)).timeout(Duration::from_secs(3)).call() {
             Ok(_) => Ok(()),
-            Err(ureq::Error::Status(s, _)) => Err(SyncError::Hub { status: s, kind: "http".into(), message: "the health check failed".into(), limit: None }),
+            Err(ureq::Error::Status(s, _)) => Err(SyncError::Hub {
+                status: s,
+                kind: "http".into(),
+                message: "the health check failed".into(),
+                limit: None,
+            }),
             Err(ureq::Error::Transport(t)) => {
                 let msg = t.to_string();
                 Err(if msg.contains("certificate") { SyncError::Untrusted(msg) } else { SyncError::Unreachable(msg) })
@@ -263,7 +410,13 @@ impl HubClient {
 
     pub fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, SyncError> {
         let body = serde_json::to_vec(req).map_err(|e| SyncError::Invalid(e.to_string()))?;
-        let p = Prepared { method: "POST".into(), path: "/v1/enroll".into(), body, content_type: "application/json", headers: vec![] };
+        let p = Prepared {
+            method: "POST".into(),
+            path: "/v1/enroll".into(),
+            body,
+            content_type: "application/json",
+            headers: vec![],
+        };
         Self::json(&self.execute(&p)?.body)
     }
 

@@ -3,16 +3,20 @@
 //! for the app and the `fieldscreen` command:
 //!
 //! - [`device::enroll`]: register the device key with the hub, pin its CA and the unit key;
-//! - [`device::sync_once`]: pull the unit configuration (verified against the pinned unit key),
-//!   then drain the outbox in order, each record sealed once to the unit's custodians, marked
-//!   synced only on the hub's durable receipt;
-//! - [`device::run`]: probe reachability, sync when the hub is reachable, back off with jitter
-//!   and never give up;
+//! - [`device::sync_pass`]: one pass as prepare (under the vault: sign, seal once, keep the
+//!   envelopes), send (no vault held, called off by a flag even while the hub hangs) and commit
+//!   (under the vault: mark synced only on the hub's durable receipt, apply the unit
+//!   configuration verified against the pinned unit key); [`device::VaultAccess`] is how a
+//!   caller lends the vault for a moment at a time; [`device::sync_once`] is a pass on an owned
+//!   vault;
+//! - [`device::run`]: the one sync loop, for the app and `device sync --watch`: a pass, then
+//!   the poll interval or a backoff with jitter that never gives up ([`device::RunOptions`]);
 //! - [`device::status`]: online, pending, last sync and per-record errors, for the app;
 //! - [`device::check_in`]: right after an unlock, before anything is shown: wipe if revoked,
 //!   lock if offline for too long;
 //! - [`device::carry_out_revocation`]: crypto-wipe when the hub says the device is revoked,
-//!   and report it.
+//!   and report it; [`device::retry_wipe_report`] sends a report the network lost, from a file
+//!   that survives the wipe, until the hub acknowledges it.
 
 pub mod wire;
 
@@ -22,6 +26,8 @@ pub mod backoff;
 pub mod client;
 #[cfg(feature = "device")]
 pub mod device;
+#[cfg(feature = "device")]
+pub mod pin;
 #[cfg(feature = "device")]
 pub mod unit;
 

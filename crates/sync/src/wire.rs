@@ -45,6 +45,24 @@ pub fn sha256_hex(b: &[u8]) -> String {
     hex::encode(ring::digest::digest(&ring::digest::SHA256, b))
 }
 
+/// The SHA-256 fingerprint of a certificate (DER), as people read and compare it: 64 upper-case
+/// hex digits in groups of four. `fieldscreen-hub enroll` prints the unit CA's beside the code.
+pub fn fingerprint(der: &[u8]) -> String {
+    let hex = hex::encode_upper(ring::digest::digest(&ring::digest::SHA256, der));
+    hex.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+/// A fingerprint as typed: hex digits in any case, with spaces or colons between them or not.
+pub fn parse_fingerprint(typed: &str) -> Result<[u8; 32], WireError> {
+    let digits: String = typed.chars().filter(|c| !c.is_whitespace() && *c != ':').collect();
+    let bytes = hex::decode(&digits).map_err(|_| {
+        WireError::Invalid("the CA fingerprint has characters that are not hex digits (0-9, A-F)".into())
+    })?;
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+        WireError::Invalid(format!("the CA fingerprint has {} hex digits; it should have 64", digits.len()))
+    })
+}
+
 /// The bytes a request signature covers.
 pub fn signing_input(method: &str, path: &str, signer: &str, time: i64, nonce: &str, body: &[u8]) -> Vec<u8> {
     format!("{PROTOCOL}\n{method}\n{path}\n{signer}\n{time}\n{nonce}\n{}", sha256_hex(body)).into_bytes()
@@ -74,7 +92,10 @@ pub fn verify(public_key_b64: &str, msg: &[u8], signature_b64: &str) -> Result<(
 /// Record and device ids: 1 to 64 letters, digits and `-` (uuids in practice).
 pub fn check_id(what: &str, id: &str) -> Result<(), WireError> {
     if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(WireError::Invalid(format!("{what} `{}` is not a plain id (1 to 64 letters, digits, `-`)", truncate(id))));
+        return Err(WireError::Invalid(format!(
+            "{what} `{}` is not a plain id (1 to 64 letters, digits, `-`)",
+            truncate(id)
+        )));
     }
     Ok(())
 }
@@ -140,12 +161,16 @@ pub struct Incoming {
 impl PushRequest {
     /// Parses and checks a push body. Any bad item fails the whole push, naming the item.
     pub fn parse(body: &[u8]) -> Result<Vec<Incoming>, WireError> {
-        let req: PushRequest = serde_json::from_slice(body).map_err(|e| WireError::Invalid(format!("the push body is not valid: {e}")))?;
+        let req: PushRequest =
+            serde_json::from_slice(body).map_err(|e| WireError::Invalid(format!("the push body is not valid: {e}")))?;
         if req.records.is_empty() {
             return Err(WireError::Invalid("the push holds no records".into()));
         }
         if req.records.len() > MAX_BATCH {
-            return Err(WireError::Invalid(format!("the push holds {} records; at most {MAX_BATCH} are allowed", req.records.len())));
+            return Err(WireError::Invalid(format!(
+                "the push holds {} records; at most {MAX_BATCH} are allowed",
+                req.records.len()
+            )));
         }
         let mut out: Vec<Incoming> = Vec::with_capacity(req.records.len());
         for (i, r) in req.records.into_iter().enumerate() {
@@ -156,7 +181,11 @@ impl PushRequest {
             let envelope = Incoming::decode(&r.id, &r.envelope)?;
             let sha = sha256_hex(&envelope);
             if sha != r.sha256 {
-                return Err(WireError::Invalid(format!("record `{}`: sha256 {} does not match its envelope", r.id, truncate(&r.sha256))));
+                return Err(WireError::Invalid(format!(
+                    "record `{}`: sha256 {} does not match its envelope",
+                    r.id,
+                    truncate(&r.sha256)
+                )));
             }
             out.push(Incoming { id: r.id, sha256: sha, envelope });
         }
@@ -169,7 +198,8 @@ impl Incoming {
         if b64.len() > MAX_ENVELOPE / 3 * 4 + 4 {
             return Err(WireError::Invalid(format!("record `{id}`: the envelope is larger than {MAX_ENVELOPE} bytes")));
         }
-        let bytes = B64.decode(b64).map_err(|_| WireError::Invalid(format!("record `{id}`: the envelope is not base64")))?;
+        let bytes =
+            B64.decode(b64).map_err(|_| WireError::Invalid(format!("record `{id}`: the envelope is not base64")))?;
         Incoming::check_envelope(id, &bytes)?;
         Ok(bytes)
     }
@@ -243,7 +273,8 @@ impl Receipt {
         self.record_id == record_id
             && self.device_id == device_id
             && self.sha256 == sha256
-            && self.receipt == receipt_hash(&self.record_id, &self.device_id, &self.sha256, self.size, &self.received_at)
+            && self.receipt
+                == receipt_hash(&self.record_id, &self.device_id, &self.sha256, self.size, &self.received_at)
     }
 }
 
@@ -327,9 +358,11 @@ pub struct SignedUnit {
 impl SignedUnit {
     /// Checks the signature against the unit key, then the document's shape.
     pub fn open(&self, unit_key: &str) -> Result<(UnitDocument, Vec<u8>), WireError> {
-        let bytes = B64.decode(&self.document).map_err(|_| WireError::Invalid("the unit document is not base64".into()))?;
+        let bytes =
+            B64.decode(&self.document).map_err(|_| WireError::Invalid("the unit document is not base64".into()))?;
         verify(unit_key, &bytes, &self.signature)?;
-        let doc: UnitDocument = serde_json::from_slice(&bytes).map_err(|e| WireError::Invalid(format!("the unit document: {e}")))?;
+        let doc: UnitDocument =
+            serde_json::from_slice(&bytes).map_err(|e| WireError::Invalid(format!("the unit document: {e}")))?;
         doc.check()?;
         Ok((doc, bytes))
     }
@@ -373,8 +406,10 @@ mod tests {
     }
 
     fn push(items: &[(&str, &[u8])]) -> Vec<u8> {
-        let records: Vec<PushItem> =
-            items.iter().map(|(id, e)| PushItem { id: id.to_string(), sha256: sha256_hex(e), envelope: B64.encode(e) }).collect();
+        let records: Vec<PushItem> = items
+            .iter()
+            .map(|(id, e)| PushItem { id: id.to_string(), sha256: sha256_hex(e), envelope: B64.encode(e) })
+            .collect();
         serde_json::to_vec(&PushRequest { records }).unwrap()
     }
 
@@ -397,7 +432,10 @@ mod tests {
             (push(&[("a", b"plaintext record")]), "not an age-encrypted file"),
             (br#"{"records":[{"id":"a","sha256":"00","envelope":"YWdl"}]}"#.to_vec(), "not an age-encrypted"),
             (br#"{"records":[{"id":"a","sha256":"00","envelope":"!!"}]}"#.to_vec(), "not base64"),
-            (br#"{"records":[{"id":"a","sha256":"00","envelope":"YWdlLWVuY3J5cHRpb24ub3JnL3YxCg=="}]}"#.to_vec(), "does not match"),
+            (
+                br#"{"records":[{"id":"a","sha256":"00","envelope":"YWdlLWVuY3J5cHRpb24ub3JnL3YxCg=="}]}"#.to_vec(),
+                "does not match",
+            ),
             (br#"{"records":[],"extra":1}"#.to_vec(), "unknown field"),
         ];
         for (body, want) in cases {
@@ -454,5 +492,24 @@ mod tests {
             let s = SignedUnit { document: doc, signature: sig };
             let _ = s.open("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
         }
+    }
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::*;
+
+    #[test]
+    fn a_fingerprint_reads_back_however_it_is_typed() {
+        let fp = fingerprint(b"a certificate");
+        assert_eq!(fp.split(' ').count(), 16);
+        let want = parse_fingerprint(&fp).unwrap();
+        assert_eq!(parse_fingerprint(&fp.to_lowercase().replace(' ', ":")).unwrap(), want);
+        assert_eq!(parse_fingerprint(&fp.replace(' ', "")).unwrap(), want);
+        let e = parse_fingerprint(&fp[..fp.len() - 5]).unwrap_err().to_string();
+        assert!(e.contains("60 hex digits") && e.contains("64"), "{e}");
+        let e = parse_fingerprint(&format!("{}ZZ", &fp[..fp.len() - 2])).unwrap_err().to_string();
+        assert!(e.contains("not hex digits"), "{e}");
+        assert!(parse_fingerprint("not hex at all, not hex at all, not hex at all, not hex at all").is_err());
     }
 }

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use screening::{Answer, Event, Source};
 use benchkit::Better;
+use screening::{Answer, Event, Source};
 use vault::{CreateOptions, UnlockPolicy, Vault, MIN_ITERATIONS};
 
 const SECRET: &str = "river lantern copper";
@@ -26,7 +26,10 @@ fn protocol() -> Arc<screening::Protocol> {
     let mut sources = Vec::new();
     for sub in ["adult-roadside/protocol.toml", "observations/checklist.toml", "glossary.toml"] {
         let path = root.join(sub);
-        sources.push(Source { path: path.display().to_string(), text: std::fs::read_to_string(&path).expect("shipped content") });
+        sources.push(Source {
+            path: path.display().to_string(),
+            text: std::fs::read_to_string(&path).expect("shipped content"),
+        });
     }
     let lib = screening::load(&sources).expect("valid");
     Arc::new(lib.protocol("adult-roadside").expect("adult-roadside").clone())
@@ -38,7 +41,11 @@ fn workload(conn: &rusqlite::Connection, n: usize) -> Duration {
         .expect("setup");
     let start = Instant::now();
     for i in 0..n {
-        conn.execute("INSERT INTO e (body) VALUES (?1)", [format!("{{\"event\":\"answer\",\"item\":\"item-{i}\",\"answer\":{{\"kind\":\"yes\"}}}}")]).expect("insert");
+        conn.execute(
+            "INSERT INTO e (body) VALUES (?1)",
+            [format!("{{\"event\":\"answer\",\"item\":\"item-{i}\",\"answer\":{{\"kind\":\"yes\"}}}}")],
+        )
+        .expect("insert");
     }
     start.elapsed()
 }
@@ -83,13 +90,20 @@ fn main() {
     let mut ratios = Vec::new();
     for r in 0..if q { 3 } else { 11 } {
         let d = tempfile::tempdir().expect("tempdir");
-        let run_plain = || workload(&rusqlite::Connection::open(d.path().join(format!("plain-{r}.db"))).expect("open"), ratio_rows);
+        let run_plain =
+            || workload(&rusqlite::Connection::open(d.path().join(format!("plain-{r}.db"))).expect("open"), ratio_rows);
         let run_cipher = || {
             let c = rusqlite::Connection::open(d.path().join(format!("cipher-{r}.db"))).expect("open");
-            c.pragma_update(None, "key", "x'2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c'").expect("key");
+            c.pragma_update(None, "key", "x'2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c'")
+                .expect("key");
             workload(&c, ratio_rows)
         };
-        let (a, b) = if r % 2 == 0 { (run_plain(), run_cipher()) } else { let c = run_cipher(); (run_plain(), c) };
+        let (a, b) = if r % 2 == 0 {
+            (run_plain(), run_cipher())
+        } else {
+            let c = run_cipher();
+            (run_plain(), c)
+        };
         ratios.push(b.as_secs_f64() / a.as_secs_f64());
     }
     ratios.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
@@ -105,7 +119,28 @@ fn main() {
         Better::Lower,
         "",
     );
-    benchkit::report(&format!("answer commit p50 (synchronous=FULL, {commits} commits)"), secs(pct(&lat, 0.5)) * 1e3, "ms", None, Better::Lower, "");
-    benchkit::report("answer commit p99", secs(pct(&lat, 0.99)) * 1e3, "ms", Some(100.0), Better::Lower, "RL-09 budgets p95 at 100 ms; p99 held to it");
-    benchkit::report(&format!("SQLCipher / plain SQLite, {ratio_rows} durable inserts"), ratio, "x", Some(1.15), Better::Lower, "side by side, alternating, median; Zetetic cites 5-15% (RL-09)");
+    benchkit::report(
+        &format!("answer commit p50 (synchronous=FULL, {commits} commits)"),
+        secs(pct(&lat, 0.5)) * 1e3,
+        "ms",
+        None,
+        Better::Lower,
+        "",
+    );
+    benchkit::report(
+        "answer commit p99",
+        secs(pct(&lat, 0.99)) * 1e3,
+        "ms",
+        Some(100.0),
+        Better::Lower,
+        "RL-09 budgets p95 at 100 ms; p99 held to it",
+    );
+    benchkit::report(
+        &format!("SQLCipher / plain SQLite, {ratio_rows} durable inserts"),
+        ratio,
+        "x",
+        Some(1.15),
+        Better::Lower,
+        "side by side, alternating, median; Zetetic cites 5-15% (RL-09)",
+    );
 }

@@ -70,13 +70,19 @@ pub fn verify(conn: &Connection) -> Result<u64, Break> {
         .map_err(|e| broken(0, e.to_string()))?;
     let rows = st
         .query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
         })
         .map_err(|e| broken(0, e.to_string()))?;
     let mut prev = GENESIS.to_string();
-    let mut expect_seq = 1;
     let mut n = 0;
-    for row in rows {
+    for (expect_seq, row) in (1..).zip(rows) {
         let (seq, at, kind, subject, prev_hash, h) = row.map_err(|e| broken(expect_seq, e.to_string()))?;
         if seq != expect_seq {
             return Err(broken(expect_seq, format!("event {expect_seq} is missing (next is {seq})")));
@@ -88,7 +94,6 @@ pub fn verify(conn: &Connection) -> Result<u64, Break> {
             return Err(broken(seq, "its contents do not match its hash".into()));
         }
         prev = h;
-        expect_seq += 1;
         n += 1;
     }
     Ok(n)

@@ -89,7 +89,7 @@ pub fn is_plaintext(path: &Path) -> Result<bool, VaultError> {
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(VaultError::Io(format!("reading {}: {e}", path.display()))),
+        Err(e) => return Err(VaultError::io("cannot read", path, e)),
     };
     let mut head = [0u8; 16];
     match f.read_exact(&mut head) {
@@ -125,7 +125,10 @@ pub fn open(dir: &Path, dek: &Dek, create: bool) -> Result<Connection, VaultErro
     }
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(|e| match e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
-            VaultError::Damaged(format!("{} cannot be read with this vault's key: it is damaged or not this vault's database", path.display()))
+            VaultError::Damaged(format!(
+                "{} cannot be read with this vault's key: it is damaged or not this vault's database",
+                path.display()
+            ))
         }
         other => sql(other),
     })?;
@@ -172,7 +175,9 @@ fn migrate(conn: &Connection) -> Result<(), VaultError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql)?;
     let known = MIGRATIONS.len() as i64;
     if version > known {
-        return Err(VaultError::Damaged(format!("the database is at version {version}, newer than this app ({known}); update the app")));
+        return Err(VaultError::Damaged(format!(
+            "the database is at version {version}, newer than this app ({known}); update the app"
+        )));
     }
     for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         conn.execute_batch(&format!("BEGIN IMMEDIATE; {m}; PRAGMA user_version = {}; COMMIT;", i + 1)).map_err(sql)?;
@@ -183,7 +188,8 @@ fn migrate(conn: &Connection) -> Result<(), VaultError> {
 /// SQLCipher's page-HMAC check over the whole file, then SQLite's own.
 pub fn integrity(conn: &Connection) -> Result<(), VaultError> {
     let mut stmt = conn.prepare("PRAGMA cipher_integrity_check").map_err(sql)?;
-    let problems: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?.collect::<Result<_, _>>().map_err(sql)?;
+    let problems: Vec<String> =
+        stmt.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?.collect::<Result<_, _>>().map_err(sql)?;
     if !problems.is_empty() {
         return Err(VaultError::Damaged(format!("SQLCipher integrity check: {}", problems.join("; "))));
     }

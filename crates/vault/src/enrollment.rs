@@ -66,7 +66,8 @@ impl Vault {
     pub fn set_enrollment(&self, e: &Enrollment, now: DateTime<Utc>) -> Result<(), VaultError> {
         let json = serde_json::to_string(e).map_err(|e| VaultError::Invalid(e.to_string()))?;
         let tx = self.conn().unchecked_transaction().map_err(sql)?;
-        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![ENROLLMENT, json]).map_err(sql)?;
+        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![ENROLLMENT, json])
+            .map_err(sql)?;
         audit::append(&tx, "enroll", Some(&e.hub_url), now)?;
         tx.commit().map_err(sql)
     }
@@ -93,26 +94,49 @@ impl Vault {
     pub fn store_sync_envelopes(&self, envelopes: &[(String, String)]) -> Result<(), VaultError> {
         let tx = self.conn().unchecked_transaction().map_err(sql)?;
         for (id, b64) in envelopes {
-            tx.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)", params![format!("{ENVELOPE}{id}"), b64]).map_err(sql)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
+                params![format!("{ENVELOPE}{id}"), b64],
+            )
+            .map_err(sql)?;
         }
         tx.commit().map_err(sql)
     }
 
     /// The hub's durable receipts: each record leaves the outbox, is marked synced, keeps its
     /// receipt hash and drops its envelope and error, all in one transaction.
-    pub fn mark_synced_with_receipts(&self, receipts: &[(String, String)], now: DateTime<Utc>) -> Result<(), VaultError> {
+    pub fn mark_synced_with_receipts(
+        &self,
+        receipts: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<(), VaultError> {
         let tx = self.conn().unchecked_transaction().map_err(sql)?;
         for (id, receipt) in receipts {
-            let n = tx.execute("UPDATE records SET synced_at = ?1 WHERE id = ?2 AND synced_at IS NULL", params![now.to_rfc3339(), id]).map_err(sql)?;
+            let n = tx
+                .execute(
+                    "UPDATE records SET synced_at = ?1 WHERE id = ?2 AND synced_at IS NULL",
+                    params![now.to_rfc3339(), id],
+                )
+                .map_err(sql)?;
             if n == 0 {
-                let known: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM records WHERE id = ?1)", [id], |r| r.get(0)).map_err(sql)?;
+                let known: bool = tx
+                    .query_row("SELECT EXISTS (SELECT 1 FROM records WHERE id = ?1)", [id], |r| r.get(0))
+                    .map_err(sql)?;
                 if !known {
                     return Err(VaultError::NotFound(format!("no record `{id}`")));
                 }
             }
             tx.execute("DELETE FROM outbox WHERE record_id = ?1", [id]).map_err(sql)?;
-            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![format!("{RECEIPT}{id}"), receipt]).map_err(sql)?;
-            tx.execute("DELETE FROM meta WHERE key IN (?1, ?2)", params![format!("{ENVELOPE}{id}"), format!("{ERROR}{id}")]).map_err(sql)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![format!("{RECEIPT}{id}"), receipt],
+            )
+            .map_err(sql)?;
+            tx.execute(
+                "DELETE FROM meta WHERE key IN (?1, ?2)",
+                params![format!("{ENVELOPE}{id}"), format!("{ERROR}{id}")],
+            )
+            .map_err(sql)?;
         }
         tx.commit().map_err(sql)
     }
@@ -125,16 +149,23 @@ impl Vault {
     pub fn set_record_error(&self, e: &RecordError) -> Result<(), VaultError> {
         let json = serde_json::to_string(e).map_err(|e| VaultError::Invalid(e.to_string()))?;
         self.conn()
-            .execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![format!("{ERROR}{}", e.record_id), json])
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![format!("{ERROR}{}", e.record_id), json],
+            )
             .map_err(sql)?;
         Ok(())
     }
 
     /// Per-record errors of records still queued.
     pub fn record_errors(&self) -> Result<Vec<RecordError>, VaultError> {
-        let mut st = self.conn().prepare("SELECT value FROM meta WHERE key >= ?1 AND key < ?2 ORDER BY key").map_err(sql)?;
+        let mut st =
+            self.conn().prepare("SELECT value FROM meta WHERE key >= ?1 AND key < ?2 ORDER BY key").map_err(sql)?;
         let rows = st.query_map(params![ERROR, "sync.error/"], |r| r.get::<_, String>(0)).map_err(sql)?;
-        rows.map(|r| serde_json::from_str(&r.map_err(sql)?).map_err(|e| VaultError::Damaged(format!("a sync error: {e}")))).collect()
+        rows.map(|r| {
+            serde_json::from_str(&r.map_err(sql)?).map_err(|e| VaultError::Damaged(format!("a sync error: {e}")))
+        })
+        .collect()
     }
 
     pub fn last_sync(&self) -> Result<Option<String>, VaultError> {
@@ -142,7 +173,9 @@ impl Vault {
     }
 
     pub fn set_last_sync(&self, now: DateTime<Utc>) -> Result<(), VaultError> {
-        self.conn().execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![LAST_SYNC, now.to_rfc3339()]).map_err(sql)?;
+        self.conn()
+            .execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![LAST_SYNC, now.to_rfc3339()])
+            .map_err(sql)?;
         Ok(())
     }
 
@@ -152,7 +185,12 @@ impl Vault {
     }
 
     pub fn set_last_contact(&self, now: DateTime<Utc>) -> Result<(), VaultError> {
-        self.conn().execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![LAST_CONTACT, now.to_rfc3339()]).map_err(sql)?;
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![LAST_CONTACT, now.to_rfc3339()],
+            )
+            .map_err(sql)?;
         Ok(())
     }
 

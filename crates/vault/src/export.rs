@@ -22,7 +22,9 @@ pub struct DeviceSigner<'a> {
 
 impl<'a> DeviceSigner<'a> {
     pub fn new(vault: &'a Vault) -> Result<Self, VaultError> {
-        let public = B64.decode(vault.device_public_key()?).map_err(|_| VaultError::Damaged("the device public key is not base64".into()))?;
+        let public = B64
+            .decode(vault.device_public_key()?)
+            .map_err(|_| VaultError::Damaged("the device public key is not base64".into()))?;
         Ok(DeviceSigner { vault, public })
     }
 }
@@ -39,8 +41,10 @@ impl bundle::Signer for DeviceSigner<'_> {
 fn from_bundle(e: BundleError) -> VaultError {
     match e {
         BundleError::Input(m) => VaultError::Invalid(m),
-        BundleError::Io(m) => VaultError::Io(m),
-        other => VaultError::Crypto(other.to_string()),
+        e @ (BundleError::Io(_) | BundleError::File(_) | BundleError::Interrupted(_)) => {
+            VaultError::Io { message: e.to_string(), source: Box::new(e) }
+        }
+        other => VaultError::crypto_from("", other),
     }
 }
 
@@ -78,11 +82,23 @@ impl Vault {
         let device_key = self.device_public_key()?;
         let mut records = ids.iter().map(|id| {
             let s = self.sealed(std::slice::from_ref(id)).map_err(|e| BundleError::Input(e.to_string()))?.remove(0);
-            Ok(RecordIn { id: s.id, body: s.body.into_bytes(), signature: s.signature, device_key: device_key.clone(), protocol: s.protocol })
+            Ok(RecordIn {
+                id: s.id,
+                body: s.body.into_bytes(),
+                signature: s.signature,
+                device_key: device_key.clone(),
+                protocol: s.protocol,
+            })
         });
         let created = now.to_rfc3339_opts(SecondsFormat::Secs, true);
-        let exporter = (self.officer_id(), self.device_id());
-        let written = bundle::export_to_path(path, &mut records, ids.len(), exporter, &signer, seal, &created, progress, cancel).map_err(from_bundle)?;
+        let origin = bundle::Origin {
+            officer_id: self.officer_id(),
+            device_id: self.device_id(),
+            signer: &signer,
+            created: &created,
+        };
+        let written = bundle::export_to_path(path, &mut records, ids.len(), &origin, seal, progress, cancel)
+            .map_err(from_bundle)?;
         // Dropping `written` on an error here removes the bundle: it must not outlive its audit.
         self.audit_export(&written.sha256, now)?;
         let sha256 = written.sha256.clone();

@@ -9,7 +9,6 @@ use chrono::{DateTime, Duration, Utc};
 use ring::hmac;
 use serde::{Deserialize, Serialize};
 
-use crate::keys::write_atomic;
 use crate::VaultError;
 
 pub const GUARD_FILE: &str = "unlock-guard.json";
@@ -32,12 +31,45 @@ pub struct UnlockPolicy {
 
 /// Common secrets that pass a length rule; the agency policy can add its own.
 const BLOCKLIST: &[&str] = &[
-    "1234567890", "12345678910", "0123456789", "0987654321", "1111111111", "0000000000", "password123", "password1234",
-    "password12", "passw0rd123", "qwertyuiop", "qwerty12345", "qwerty123456", "1q2w3e4r5t", "1qaz2wsx3edc",
-    "iloveyou123", "abcdefghij", "abc1234567", "letmein123", "welcome123", "administrator", "changeme123",
-    "trustno1234", "football123", "baseball123", "princess123", "sunshine123", "superman123", "monkey12345",
-    "dragon12345", "michael123", "basketball", "starwars123", "whatever123", "police1234", "officer123",
-    "fieldscreen", "fieldscreen1", "fieldscreen123",
+    "1234567890",
+    "12345678910",
+    "0123456789",
+    "0987654321",
+    "1111111111",
+    "0000000000",
+    "password123",
+    "password1234",
+    "password12",
+    "passw0rd123",
+    "qwertyuiop",
+    "qwerty12345",
+    "qwerty123456",
+    "1q2w3e4r5t",
+    "1qaz2wsx3edc",
+    "iloveyou123",
+    "abcdefghij",
+    "abc1234567",
+    "letmein123",
+    "welcome123",
+    "administrator",
+    "changeme123",
+    "trustno1234",
+    "football123",
+    "baseball123",
+    "princess123",
+    "sunshine123",
+    "superman123",
+    "monkey12345",
+    "dragon12345",
+    "michael123",
+    "basketball",
+    "starwars123",
+    "whatever123",
+    "police1234",
+    "officer123",
+    "fieldscreen",
+    "fieldscreen1",
+    "fieldscreen123",
 ];
 
 impl Default for UnlockPolicy {
@@ -71,10 +103,18 @@ impl UnlockPolicy {
     pub fn check_secret(&self, secret: &str) -> Result<(), VaultError> {
         let n = secret.chars().count();
         if n < self.min_length {
-            return Err(VaultError::Policy(format!("the secret has {n} characters; the policy needs at least {}", self.min_length)));
+            return Err(VaultError::Policy(format!(
+                "the secret has {n} characters; the policy needs at least {}",
+                self.min_length
+            )));
         }
         let lower = secret.trim().to_lowercase();
-        if BLOCKLIST.iter().map(|s| s.to_string()).chain(self.blocklist.iter().map(|s| s.to_lowercase())).any(|b| b == lower) {
+        if BLOCKLIST
+            .iter()
+            .map(|s| s.to_string())
+            .chain(self.blocklist.iter().map(|s| s.to_lowercase()))
+            .any(|b| b == lower)
+        {
             return Err(VaultError::Policy("the secret is on the list of common secrets; choose another".into()));
         }
         if secret.chars().all(|c| c == secret.chars().next().unwrap_or(' ')) {
@@ -105,12 +145,19 @@ struct GuardFile {
 pub enum Gate {
     Open,
     /// Wait this long; `locked_out` tells a lockout from a delay.
-    Wait { remaining: Duration, locked_out: bool },
+    Wait {
+        remaining: Duration,
+        locked_out: bool,
+    },
+}
+
+fn encoding(e: serde_json::Error) -> VaultError {
+    VaultError::Invalid(format!("encoding the unlock guard: {e}"))
 }
 
 fn mac_of(key: &[u8], state: &GuardState) -> Result<String, VaultError> {
     let k = hmac::Key::new(hmac::HMAC_SHA256, key);
-    let body = serde_json::to_vec(state).map_err(|e| VaultError::Io(e.to_string()))?;
+    let body = serde_json::to_vec(state).map_err(encoding)?;
     Ok(hex::encode(hmac::sign(&k, &body).as_ref()))
 }
 
@@ -132,7 +179,7 @@ impl<'a> Guard<'a> {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(GuardState::default()),
-            Err(e) => return Err(VaultError::Io(format!("reading {}: {e}", path.display()))),
+            Err(e) => return Err(VaultError::io("cannot read", &path, e)),
         };
         let tampered = || GuardState {
             failures: self.policy.max_failures,
@@ -141,7 +188,7 @@ impl<'a> Guard<'a> {
             last_seen: Some(now),
         };
         let Ok(f) = serde_json::from_str::<GuardFile>(&text) else { return Ok(tampered()) };
-        let body = serde_json::to_vec(&f.state).map_err(|e| VaultError::Io(e.to_string()))?;
+        let body = serde_json::to_vec(&f.state).map_err(encoding)?;
         let tag = hex::decode(&f.mac).unwrap_or_default();
         if hmac::verify(&hmac::Key::new(hmac::HMAC_SHA256, self.key), &body, &tag).is_err() {
             return Ok(tampered());
@@ -151,8 +198,8 @@ impl<'a> Guard<'a> {
 
     pub fn save(&self, state: &GuardState) -> Result<(), VaultError> {
         let f = GuardFile { state: state.clone(), mac: mac_of(self.key, state)? };
-        let bytes = serde_json::to_vec_pretty(&f).map_err(|e| VaultError::Io(e.to_string()))?;
-        write_atomic(self.dir, GUARD_FILE, &bytes, None)
+        let bytes = serde_json::to_vec_pretty(&f).map_err(encoding)?;
+        Ok(durable::write_atomic(&self.dir.join(GUARD_FILE), &bytes)?)
     }
 
     /// The time the guard reckons with: never earlier than a time it has already seen.

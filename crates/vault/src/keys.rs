@@ -32,7 +32,7 @@ pub struct Dek(pub(crate) [u8; 32]);
 impl Dek {
     pub fn generate() -> Result<Dek, VaultError> {
         let mut k = [0u8; 32];
-        SystemRandom::new().fill(&mut k).map_err(|_| VaultError::Crypto("the system random source failed".into()))?;
+        SystemRandom::new().fill(&mut k).map_err(|_| VaultError::crypto("the system random source failed"))?;
         Ok(Dek(k))
     }
 
@@ -86,7 +86,7 @@ pub struct KeyFile {
 
 fn random<const N: usize>() -> Result<[u8; N], VaultError> {
     let mut b = [0u8; N];
-    SystemRandom::new().fill(&mut b).map_err(|_| VaultError::Crypto("the system random source failed".into()))?;
+    SystemRandom::new().fill(&mut b).map_err(|_| VaultError::crypto("the system random source failed"))?;
     Ok(b)
 }
 
@@ -102,7 +102,7 @@ fn derive(secret: &str, kdf: &KdfParams) -> Result<Zeroizing<[u8; 32]>, VaultErr
 }
 
 fn gcm_key(kek: &[u8; 32]) -> Result<LessSafeKey, VaultError> {
-    Ok(LessSafeKey::new(UnboundKey::new(&AES_256_GCM, kek).map_err(|_| VaultError::Crypto("bad key length".into()))?))
+    Ok(LessSafeKey::new(UnboundKey::new(&AES_256_GCM, kek).map_err(|_| VaultError::crypto("bad key length"))?))
 }
 
 impl SecretWrap {
@@ -114,7 +114,7 @@ impl SecretWrap {
         let mut buf = dek.0.to_vec();
         gcm_key(&kek)?
             .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(AAD), &mut buf)
-            .map_err(|_| VaultError::Crypto("wrapping the data key failed".into()))?;
+            .map_err(|_| VaultError::crypto("wrapping the data key failed"))?;
         let wrap = SecretWrap { alg: WRAP_ALG.into(), kdf, nonce: B64.encode(nonce), ciphertext: B64.encode(&buf) };
         buf.zeroize();
         Ok(wrap)
@@ -131,7 +131,8 @@ impl SecretWrap {
             .ok()
             .and_then(|n| n.try_into().ok())
             .ok_or_else(|| VaultError::KeyFile("nonce is malformed".into()))?;
-        let mut buf = Zeroizing::new(B64.decode(&self.ciphertext).map_err(|_| VaultError::KeyFile("wrap is not base64".into()))?);
+        let mut buf =
+            Zeroizing::new(B64.decode(&self.ciphertext).map_err(|_| VaultError::KeyFile("wrap is not base64".into()))?);
         let key = gcm_key(&kek)?;
         match key.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(AAD), &mut buf) {
             Ok(plain) if plain.len() == 32 => {
@@ -148,23 +149,29 @@ impl SecretWrap {
 impl RecoveryWrap {
     /// Seals the DEK to a custodian's age recipient.
     pub fn new(dek: &Dek, recipient: &str) -> Result<RecoveryWrap, VaultError> {
-        let r: age::x25519::Recipient = recipient
-            .parse()
-            .map_err(|e| VaultError::Policy(format!("`{recipient}` is not an age recipient: {e}")))?;
+        let r: age::x25519::Recipient =
+            recipient.parse().map_err(|e| VaultError::Policy(format!("`{recipient}` is not an age recipient: {e}")))?;
         let encryptor = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-            .map_err(|e| VaultError::Crypto(format!("age: {e}")))?;
+            .map_err(|e| VaultError::crypto_from("age: ", e))?;
         let mut out = Vec::new();
         let armor = age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
-            .map_err(|e| VaultError::Crypto(format!("age: {e}")))?;
-        let mut w = encryptor.wrap_output(armor).map_err(|e| VaultError::Crypto(format!("age: {e}")))?;
-        w.write_all(&dek.0).map_err(|e| VaultError::Crypto(format!("age: {e}")))?;
-        w.finish().and_then(|a| a.finish()).map_err(|e| VaultError::Crypto(format!("age: {e}")))?;
+            .map_err(|e| VaultError::crypto_from("age: ", e))?;
+        let mut w = encryptor.wrap_output(armor).map_err(|e| VaultError::crypto_from("age: ", e))?;
+        w.write_all(&dek.0).map_err(|e| VaultError::crypto_from("age: ", e))?;
+        w.finish().and_then(|a| a.finish()).map_err(|e| VaultError::crypto_from("age: ", e))?;
         Ok(RecoveryWrap { recipient: recipient.to_string(), age: String::from_utf8_lossy(&out).into_owned() })
     }
 }
 
 impl KeyFile {
-    pub fn new(dek: &Dek, secret: &str, officer_id: &str, iterations: u32, recovery: Option<&str>, now: &str) -> Result<KeyFile, VaultError> {
+    pub fn new(
+        dek: &Dek,
+        secret: &str,
+        officer_id: &str,
+        iterations: u32,
+        recovery: Option<&str>,
+        now: &str,
+    ) -> Result<KeyFile, VaultError> {
         Ok(KeyFile {
             version: KEY_FILE_VERSION,
             device_id: crate::random_id()?,
@@ -180,9 +187,10 @@ impl KeyFile {
         let path = dir.join(KEY_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => VaultError::NotInitialized(dir.display().to_string()),
-            _ => VaultError::Io(format!("reading {}: {e}", path.display())),
+            _ => VaultError::io("cannot read", &path, e),
         })?;
-        let kf: KeyFile = serde_json::from_str(&text).map_err(|e| VaultError::KeyFile(format!("{}: {e}", path.display())))?;
+        let kf: KeyFile =
+            serde_json::from_str(&text).map_err(|e| VaultError::KeyFile(format!("{}: {e}", path.display())))?;
         if kf.version != KEY_FILE_VERSION {
             return Err(VaultError::KeyFile(format!("key file version {} is not supported", kf.version)));
         }
@@ -190,70 +198,19 @@ impl KeyFile {
     }
 
     pub fn guard_key(&self) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-        Ok(Zeroizing::new(B64.decode(&self.guard_key).map_err(|_| VaultError::KeyFile("guard key is not base64".into()))?))
+        Ok(Zeroizing::new(
+            B64.decode(&self.guard_key).map_err(|_| VaultError::KeyFile("guard key is not base64".into()))?,
+        ))
     }
 
     /// Replaces the key file crash-atomically.
     pub fn write(&self, dir: &Path) -> Result<(), VaultError> {
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| VaultError::KeyFile(e.to_string()))?;
-        write_atomic(dir, KEY_FILE, &bytes, None)
+        Ok(durable::write_atomic(&dir.join(KEY_FILE), &bytes)?)
     }
 }
 
-/// Steps of an atomic replace, for crash tests: stopping after a step leaves the disk as a crash
-/// there would.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// Half of the temp file written.
-    PartialTemp,
-    /// Temp file written, not yet synced.
-    TempWritten,
-    /// Temp file synced.
-    TempSynced,
-    /// Renamed over the old file, folder not yet synced.
-    Renamed,
-}
-
-impl Step {
-    pub const ALL: [Step; 4] = [Step::PartialTemp, Step::TempWritten, Step::TempSynced, Step::Renamed];
-}
-
-/// Writes `name` in `dir` so that a crash leaves either the old or the new file: temp file,
-/// fsync, rename, fsync the folder. `stop_after` ends early at a step (crash tests only).
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8], stop_after: Option<Step>) -> Result<(), VaultError> {
-    let io = |what: &str, e: std::io::Error| VaultError::Io(format!("{what} in {}: {e}", dir.display()));
-    let tmp = dir.join(format!("{name}.tmp"));
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(|e| io("creating a temp file", e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(|e| io("setting permissions", e))?;
-    }
-    if stop_after == Some(Step::PartialTemp) {
-        f.write_all(&bytes[..bytes.len() / 2]).map_err(|e| io("writing", e))?;
-        return Ok(());
-    }
-    f.write_all(bytes).map_err(|e| io("writing", e))?;
-    if stop_after == Some(Step::TempWritten) {
-        return Ok(());
-    }
-    f.sync_all().map_err(|e| io("syncing", e))?;
-    drop(f);
-    if stop_after == Some(Step::TempSynced) {
-        return Ok(());
-    }
-    std::fs::rename(&tmp, dir.join(name)).map_err(|e| io("renaming", e))?;
-    if stop_after == Some(Step::Renamed) {
-        return Ok(());
-    }
-    sync_dir(dir)
-}
-
-pub fn sync_dir(dir: &Path) -> Result<(), VaultError> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| VaultError::Io(format!("syncing folder {}: {e}", dir.display())))
-}
+pub use durable::Step;
 
 #[cfg(test)]
 mod tests {
@@ -281,7 +238,8 @@ mod tests {
         assert!(r.age.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
         let dec = age::Decryptor::new(age::armor::ArmoredReader::new(r.age.as_bytes())).unwrap();
         let mut plain = Vec::new();
-        std::io::Read::read_to_end(&mut dec.decrypt(std::iter::once(&id as &dyn age::Identity)).unwrap(), &mut plain).unwrap();
+        std::io::Read::read_to_end(&mut dec.decrypt(std::iter::once(&id as &dyn age::Identity)).unwrap(), &mut plain)
+            .unwrap();
         assert_eq!(plain, dek.0);
         assert!(RecoveryWrap::new(&dek, "age1notarecipient").is_err());
     }

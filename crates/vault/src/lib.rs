@@ -5,8 +5,8 @@
 
 pub mod audit;
 pub mod db;
-pub mod export;
 pub mod enrollment;
+pub mod export;
 pub mod guard;
 pub mod keys;
 pub mod records;
@@ -32,11 +32,15 @@ const LOCK_FILE: &str = ".lock";
 /// before this rule (time-ordered UUIDv7) stay valid; nothing orders by id.
 pub fn random_id() -> Result<String, VaultError> {
     let mut b = [0u8; 16];
-    ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut b).map_err(|_| VaultError::Crypto("the system random source failed".into()))?;
+    ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut b)
+        .map_err(|_| VaultError::crypto("the system random source failed"))?;
     Ok(uuid::Builder::from_random_bytes(b).into_uuid().to_string())
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// The cause kept behind an error, as its `source()`.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
 pub enum VaultError {
     #[error("no vault in {0}; create one with `fieldscreen device init`")]
     NotInitialized(String),
@@ -60,12 +64,21 @@ pub enum VaultError {
     Damaged(String),
     #[error("key file: {0}")]
     KeyFile(String),
-    #[error("crypto: {0}")]
-    Crypto(String),
+    #[error("crypto: {message}")]
+    Crypto {
+        message: String,
+        #[source]
+        source: Option<Cause>,
+    },
     #[error("database: {0}")]
-    Sql(String),
-    #[error("{0}")]
-    Io(String),
+    Sql(#[source] rusqlite::Error),
+    /// A file step failed; the message names the step and the path.
+    #[error("{message}")]
+    Io {
+        message: String,
+        #[source]
+        source: Cause,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -80,8 +93,23 @@ impl VaultError {
             {
                 VaultError::Damaged(e.to_string())
             }
-            _ => VaultError::Sql(e.to_string()),
+            _ => VaultError::Sql(e),
         }
+    }
+
+    /// A crypto failure with nothing more to say than `message` (ring's errors carry no cause).
+    pub fn crypto(message: impl Into<String>) -> VaultError {
+        VaultError::Crypto { message: message.into(), source: None }
+    }
+
+    /// A crypto failure caused by `e` (age, a bundle).
+    pub fn crypto_from(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> VaultError {
+        VaultError::Crypto { message: format!("{what}{e}"), source: Some(Box::new(e)) }
+    }
+
+    /// An IO failure of `what` on `path`.
+    pub fn io(what: &'static str, path: &Path, e: std::io::Error) -> VaultError {
+        durable::Error::io(what, path, e).into()
     }
 
     /// A stable name for matching (IPC `kind`, CLI exit codes).
@@ -98,12 +126,26 @@ impl VaultError {
             VaultError::Plaintext(_) => "plaintext",
             VaultError::Damaged(_) => "damaged",
             VaultError::KeyFile(_) => "key-file",
-            VaultError::Crypto(_) => "crypto",
+            VaultError::Crypto { .. } => "crypto",
             VaultError::Sql(_) => "database",
-            VaultError::Io(_) => "io",
+            VaultError::Io { .. } => "io",
             VaultError::NotFound(_) => "not-found",
             VaultError::Invalid(_) => "invalid",
         }
+    }
+}
+
+impl From<durable::Error> for VaultError {
+    fn from(e: durable::Error) -> VaultError {
+        VaultError::Io { message: e.to_string(), source: Box::new(e) }
+    }
+}
+
+/// Two errors are equal when they are the same kind with the same message (their causes are
+/// not compared).
+impl PartialEq for VaultError {
+    fn eq(&self, other: &VaultError) -> bool {
+        self.kind() == other.kind() && self.to_string() == other.to_string()
     }
 }
 
@@ -144,16 +186,18 @@ fn take_lock(dir: &Path) -> Result<File, VaultError> {
         .truncate(false)
         .write(true)
         .open(dir.join(LOCK_FILE))
-        .map_err(|e| VaultError::Io(format!("opening the lock file in {}: {e}", dir.display())))?;
+        .map_err(|e| VaultError::io("cannot open the lock file", &dir.join(LOCK_FILE), e))?;
     // A process that just closed the vault can leave the lock held for a moment (a process
     // forked elsewhere shares the open file until it execs), so a busy lock is tried again
     // for up to a second before the vault is reported as open elsewhere.
     for attempt in 0..=LOCK_RETRIES {
         match f.try_lock() {
             Ok(()) => return Ok(f),
-            Err(std::fs::TryLockError::WouldBlock) if attempt < LOCK_RETRIES => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(std::fs::TryLockError::WouldBlock) if attempt < LOCK_RETRIES => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
             Err(std::fs::TryLockError::WouldBlock) => break,
-            Err(std::fs::TryLockError::Error(e)) => return Err(VaultError::Io(format!("locking {}: {e}", dir.display()))),
+            Err(std::fs::TryLockError::Error(e)) => return Err(VaultError::io("cannot lock", &dir.join(LOCK_FILE), e)),
         }
     }
     Err(VaultError::Busy(dir.display().to_string()))
@@ -163,32 +207,44 @@ const LOCK_RETRIES: u32 = 20;
 
 impl Vault {
     /// Creates a vault in `dir` (made if missing): a fresh data key, device identity and database.
-    pub fn create(dir: &Path, secret: &str, opts: &CreateOptions, policy: &UnlockPolicy, now: DateTime<Utc>) -> Result<Vault, VaultError> {
+    pub fn create(
+        dir: &Path,
+        secret: &str,
+        opts: &CreateOptions,
+        policy: &UnlockPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Vault, VaultError> {
         policy.check_secret(secret)?;
         if opts.iterations < MIN_ITERATIONS && !cfg!(test) {
-            return Err(VaultError::Policy(format!("at least {MIN_ITERATIONS} key-derivation iterations are required")));
+            return Err(VaultError::Policy(format!(
+                "at least {MIN_ITERATIONS} key-derivation iterations are required"
+            )));
         }
         if opts.officer_id.trim().is_empty() {
             return Err(VaultError::Invalid("an officer id is required".into()));
         }
         if let Some(r) = opts.recovery_recipient {
-            r.parse::<age::x25519::Recipient>().map_err(|e| VaultError::Policy(format!("`{r}` is not an age recipient: {e}")))?;
+            r.parse::<age::x25519::Recipient>()
+                .map_err(|e| VaultError::Policy(format!("`{r}` is not an age recipient: {e}")))?;
         }
-        std::fs::create_dir_all(dir).map_err(|e| VaultError::Io(format!("creating {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| VaultError::io("cannot create", dir, e))?;
         let lock = take_lock(dir)?;
-        if dir.join(keys::KEY_FILE).exists() || dir.join(db::DB_FILE).exists() {
+        if status(dir) == Status::SetUp {
             return Err(VaultError::AlreadyExists(dir.display().to_string()));
         }
         let dek = Dek::generate()?;
-        let kf = KeyFile::new(&dek, secret, opts.officer_id, opts.iterations, opts.recovery_recipient, &now.to_rfc3339())?;
+        let kf =
+            KeyFile::new(&dek, secret, opts.officer_id, opts.iterations, opts.recovery_recipient, &now.to_rfc3339())?;
         let conn = db::open(dir, &dek, true)?;
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| VaultError::Crypto("generating the device key failed".into()))?;
-        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| VaultError::Crypto("device key".into()))?;
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+            .map_err(|_| VaultError::crypto("generating the device key failed"))?;
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| VaultError::crypto("device key"))?;
         conn.execute("INSERT INTO meta (key, value) VALUES ('device_signing_pkcs8', ?1), ('device_public_key', ?2), ('device_id', ?3)",
             params![B64.encode(pkcs8.as_ref()), B64.encode(pair.public_key().as_ref()), kf.device_id])
             .map_err(sql)?;
         // The key file last: a vault exists once it can be unlocked.
         kf.write(dir)?;
+        clear_wiped(dir)?;
         let v = Vault {
             dir: dir.to_path_buf(),
             conn,
@@ -204,7 +260,9 @@ impl Vault {
     /// Unlocks with the officer's secret, under the unlock policy.
     pub fn unlock(dir: &Path, secret: &str, policy: &UnlockPolicy, now: DateTime<Utc>) -> Result<Vault, VaultError> {
         let kf = match KeyFile::read(dir) {
-            Err(VaultError::NotInitialized(d)) if dir.join(db::DB_FILE).exists() => return Err(VaultError::Damaged(format!("the key file in {d} is missing"))),
+            Err(VaultError::NotInitialized(d)) if dir.join(db::DB_FILE).exists() => {
+                return Err(VaultError::Damaged(format!("the key file in {d} is missing")))
+            }
             Err(VaultError::NotInitialized(_)) if dir.join(WIPED_MARK).exists() => return Err(VaultError::Wiped),
             other => other?,
         };
@@ -213,7 +271,11 @@ impl Vault {
         let g = guard::Guard::new(dir, &gkey, policy);
         let state = g.load(now)?;
         if let Gate::Wait { remaining, locked_out } = g.gate(&state, now) {
-            return Err(if locked_out { VaultError::LockedOut(fmt_duration(remaining)) } else { VaultError::Delayed(fmt_duration(remaining)) });
+            return Err(if locked_out {
+                VaultError::LockedOut(fmt_duration(remaining))
+            } else {
+                VaultError::Delayed(fmt_duration(remaining))
+            });
         }
         let dek = match kf.secret.open(secret)? {
             Some(d) => d,
@@ -224,7 +286,11 @@ impl Vault {
                     wipe(dir)?;
                     return Err(VaultError::Wiped);
                 }
-                return Err(if state.locked_out { VaultError::LockedOut(fmt_duration(policy.lockout)) } else { VaultError::WrongSecret });
+                return Err(if state.locked_out {
+                    VaultError::LockedOut(fmt_duration(policy.lockout))
+                } else {
+                    VaultError::WrongSecret
+                });
             }
         };
         let conn = db::open(dir, &dek, false)?;
@@ -236,7 +302,9 @@ impl Vault {
             conn,
             device_id: kf.device_id.clone(),
             officer_id: kf.officer_id.clone(),
-            signing_pkcs8: Zeroizing::new(B64.decode(pkcs8).map_err(|_| VaultError::Damaged("device key is malformed".into()))?),
+            signing_pkcs8: Zeroizing::new(
+                B64.decode(pkcs8).map_err(|_| VaultError::Damaged("device key is malformed".into()))?,
+            ),
             _lock: lock,
         };
         for _ in 0..state.failures {
@@ -264,7 +332,8 @@ impl Vault {
     }
 
     pub(crate) fn signing_key(&self) -> Result<Ed25519KeyPair, VaultError> {
-        Ed25519KeyPair::from_pkcs8(&self.signing_pkcs8).map_err(|_| VaultError::Damaged("device key is malformed".into()))
+        Ed25519KeyPair::from_pkcs8(&self.signing_pkcs8)
+            .map_err(|_| VaultError::Damaged("device key is malformed".into()))
     }
 
     /// The device's Ed25519 public key (base64), derived from the key that signs.
@@ -279,19 +348,36 @@ impl Vault {
 
     /// Re-wraps the data key under a new secret. The database file is not touched; the key file
     /// is replaced atomically, so a crash leaves the old or the new secret working.
-    pub fn change_secret(&self, old: &str, new: &str, policy: &UnlockPolicy, now: DateTime<Utc>) -> Result<(), VaultError> {
+    pub fn change_secret(
+        &self,
+        old: &str,
+        new: &str,
+        policy: &UnlockPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<(), VaultError> {
         self.change_secret_stopping(old, new, policy, now, None)
     }
 
     /// `change_secret`, optionally stopping after a step of the key-file replace as a crash there
     /// would (crash tests only; not part of the public API).
-    pub(crate) fn change_secret_stopping(&self, old: &str, new: &str, policy: &UnlockPolicy, now: DateTime<Utc>, stop: Option<keys::Step>) -> Result<(), VaultError> {
+    pub(crate) fn change_secret_stopping(
+        &self,
+        old: &str,
+        new: &str,
+        policy: &UnlockPolicy,
+        now: DateTime<Utc>,
+        stop: Option<keys::Step>,
+    ) -> Result<(), VaultError> {
         policy.check_secret(new)?;
         let mut kf = KeyFile::read(&self.dir)?;
         let dek = kf.secret.open(old)?.ok_or(VaultError::WrongSecret)?;
-        kf.secret = keys::SecretWrap::new(&dek, new, kf.secret.kdf.iterations.max(if cfg!(test) { 1 } else { MIN_ITERATIONS }))?;
+        kf.secret = keys::SecretWrap::new(
+            &dek,
+            new,
+            kf.secret.kdf.iterations.max(if cfg!(test) { 1 } else { MIN_ITERATIONS }),
+        )?;
         let bytes = serde_json::to_vec_pretty(&kf).map_err(|e| VaultError::KeyFile(e.to_string()))?;
-        keys::write_atomic(&self.dir, keys::KEY_FILE, &bytes, stop)?;
+        durable::write_atomic_until(&self.dir.join(keys::KEY_FILE), &bytes, stop)?;
         if stop.is_none() {
             self.audit("settings-change", Some("secret"), now)?;
         }
@@ -306,7 +392,11 @@ impl Vault {
         let g = guard::Guard::new(&self.dir, &gkey, policy);
         let state = g.load(now)?;
         if let Gate::Wait { remaining, locked_out } = g.gate(&state, now) {
-            return Err(if locked_out { VaultError::LockedOut(fmt_duration(remaining)) } else { VaultError::Delayed(fmt_duration(remaining)) });
+            return Err(if locked_out {
+                VaultError::LockedOut(fmt_duration(remaining))
+            } else {
+                VaultError::Delayed(fmt_duration(remaining))
+            });
         }
         if kf.secret.open(secret)?.is_none() {
             let state = g.fail(state, now)?;
@@ -315,7 +405,11 @@ impl Vault {
                 wipe(&self.dir)?;
                 return Err(VaultError::Wiped);
             }
-            return Err(if state.locked_out { VaultError::LockedOut(fmt_duration(policy.lockout)) } else { VaultError::WrongSecret });
+            return Err(if state.locked_out {
+                VaultError::LockedOut(fmt_duration(policy.lockout))
+            } else {
+                VaultError::WrongSecret
+            });
         }
         g.succeed(state, now)?;
         self.audit("confirm", None, now)
@@ -339,7 +433,10 @@ impl Vault {
             rows.collect::<Result<_, _>>().map_err(sql)?
         };
         for id in &ids {
-            let draft: Option<String> = tx.query_row("SELECT draft_id FROM records WHERE id = ?1", [id], |r| r.get(0)).optional().map_err(sql)?;
+            let draft: Option<String> = tx
+                .query_row("SELECT draft_id FROM records WHERE id = ?1", [id], |r| r.get(0))
+                .optional()
+                .map_err(sql)?;
             tx.execute("DELETE FROM records WHERE id = ?1", [id]).map_err(sql)?;
             if let Some(d) = draft {
                 tx.execute("DELETE FROM draft_events WHERE draft_id = ?1", [&d]).map_err(sql)?;
@@ -361,24 +458,63 @@ impl Vault {
 /// Left in the folder after a wipe, so that unlocking says what happened.
 const WIPED_MARK: &str = "WIPED";
 
+/// The files a vault keeps in its folder, in the order a wipe deletes them.
+const FILES: [&str; 5] = [keys::KEY_FILE, guard::GUARD_FILE, db::DB_FILE, "vault.db-wal", "vault.db-shm"];
+
+/// What a data folder holds, without unlocking anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// No vault: set one up.
+    NotSetUp,
+    /// A vault (its key file or its database) is there: unlock it.
+    SetUp,
+    /// Crypto-wiped: nothing can be read; a new vault may be set up.
+    Wiped,
+}
+
+/// The folder's [`Status`]. A folder with a database but no key file counts as set up, so that
+/// unlocking reports it damaged instead of offering to set up over it.
+pub fn status(dir: &Path) -> Status {
+    if dir.join(keys::KEY_FILE).exists() || dir.join(db::DB_FILE).exists() {
+        Status::SetUp
+    } else if dir.join(WIPED_MARK).exists() {
+        Status::Wiped
+    } else {
+        Status::NotSetUp
+    }
+}
+
+/// A new vault in a wiped folder: the marker goes once the new key file is in place.
+fn clear_wiped(dir: &Path) -> Result<(), VaultError> {
+    let mark = dir.join(WIPED_MARK);
+    match std::fs::remove_file(&mark) {
+        Ok(()) => Ok(durable::sync_dir(dir)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(VaultError::io("cannot delete", &mark, e)),
+    }
+}
+
 /// Crypto-wipe: destroys every wrap of the data key (overwritten, synced, deleted), then the
-/// database, WAL and SHM. Without a wrap the database cannot be read by anyone.
-pub fn wipe(dir: &Path) -> Result<(), VaultError> {
+/// database, WAL and SHM. Without a wrap the database cannot be read by anyone. Returns the names
+/// of the files it deleted.
+pub fn wipe(dir: &Path) -> Result<Vec<&'static str>, VaultError> {
     let _lock = take_lock(dir)?;
     let key = dir.join(keys::KEY_FILE);
     if let Ok(meta) = std::fs::metadata(&key) {
         let zeros = vec![0u8; meta.len() as usize];
-        keys::write_atomic(dir, keys::KEY_FILE, &zeros, None)?;
+        durable::write_atomic(&key, &zeros)?;
     }
-    for name in [keys::KEY_FILE, guard::GUARD_FILE, db::DB_FILE, "vault.db-wal", "vault.db-shm", "key.json.tmp"] {
-        match std::fs::remove_file(dir.join(name)) {
-            Ok(()) => {}
+    let mut deleted = Vec::new();
+    let tmp = durable::temp_path(&key);
+    for path in FILES.iter().map(|name| dir.join(name)).chain([tmp]) {
+        match std::fs::remove_file(&path) {
+            Ok(()) => deleted.extend(FILES.iter().find(|n| path.ends_with(n))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(VaultError::Io(format!("deleting {name}: {e}"))),
+            Err(e) => return Err(VaultError::io("cannot delete", &path, e)),
         }
     }
-    std::fs::write(dir.join(WIPED_MARK), b"This vault was crypto-wiped.\n").map_err(|e| VaultError::Io(e.to_string()))?;
-    keys::sync_dir(dir)
+    durable::write_atomic(&dir.join(WIPED_MARK), b"This vault was crypto-wiped.\n")?;
+    Ok(deleted)
 }
 
 #[cfg(test)]

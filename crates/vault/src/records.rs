@@ -69,7 +69,13 @@ pub struct RecordSummary {
 
 impl Vault {
     /// Opens a draft for a screening (audited as `create`).
-    pub fn create_draft(&self, p: &Protocol, language: &str, amends: Option<&str>, now: DateTime<Utc>) -> Result<String, VaultError> {
+    pub fn create_draft(
+        &self,
+        p: &Protocol,
+        language: &str,
+        amends: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<String, VaultError> {
         if !p.languages.iter().any(|l| l == language) {
             return Err(VaultError::Invalid(format!("protocol `{}` has no `{language}`", p.id)));
         }
@@ -90,10 +96,18 @@ impl Vault {
 
     /// Appends one event to a draft and commits it (WAL, synchronous=FULL): when this returns,
     /// the event is durable and the UI may say it is saved. The event must apply to the session.
-    pub fn append(&self, draft: &str, protocol: &Arc<Protocol>, event: &Event, now: DateTime<Utc>) -> Result<u64, VaultError> {
+    pub fn append(
+        &self,
+        draft: &str,
+        protocol: &Arc<Protocol>,
+        event: &Event,
+        now: DateTime<Utc>,
+    ) -> Result<u64, VaultError> {
         let (sealed, pid): (Option<String>, String) = self
             .conn()
-            .query_row("SELECT record_id, protocol_id FROM drafts WHERE id = ?1", [draft], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT record_id, protocol_id FROM drafts WHERE id = ?1", [draft], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()
             .map_err(sql)?
             .ok_or_else(|| VaultError::NotFound(format!("no draft `{draft}`")))?;
@@ -103,19 +117,26 @@ impl Vault {
         if pid != protocol.id {
             return Err(VaultError::Invalid(format!("draft `{draft}` is for protocol `{pid}`, not `{}`", protocol.id)));
         }
-        let mut session = Session::replay(protocol.clone(), &self.draft_events(draft)?).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        let mut session = Session::replay(protocol.clone(), &self.draft_events(draft)?)
+            .map_err(|e| VaultError::Invalid(e.to_string()))?;
         session.apply(event.clone()).map_err(|e| VaultError::Invalid(e.to_string()))?;
         let json = serde_json::to_string(event).map_err(|e| VaultError::Invalid(e.to_string()))?;
         let tx = self.conn().unchecked_transaction().map_err(sql)?;
-        let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM draft_events WHERE draft_id = ?1", [draft], |r| r.get(0)).map_err(sql)?;
-        tx.execute("INSERT INTO draft_events (draft_id, seq, at, event) VALUES (?1, ?2, ?3, ?4)", params![draft, seq, now.to_rfc3339(), json])
+        let seq: i64 = tx
+            .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM draft_events WHERE draft_id = ?1", [draft], |r| r.get(0))
             .map_err(sql)?;
+        tx.execute(
+            "INSERT INTO draft_events (draft_id, seq, at, event) VALUES (?1, ?2, ?3, ?4)",
+            params![draft, seq, now.to_rfc3339(), json],
+        )
+        .map_err(sql)?;
         tx.commit().map_err(sql)?;
         Ok(seq as u64)
     }
 
     pub fn draft_events(&self, draft: &str) -> Result<Vec<Event>, VaultError> {
-        let mut st = self.conn().prepare("SELECT event FROM draft_events WHERE draft_id = ?1 ORDER BY seq").map_err(sql)?;
+        let mut st =
+            self.conn().prepare("SELECT event FROM draft_events WHERE draft_id = ?1 ORDER BY seq").map_err(sql)?;
         let rows = st.query_map([draft], |r| r.get::<_, String>(0)).map_err(sql)?;
         rows.map(|r| {
             let s = r.map_err(sql)?;
@@ -131,7 +152,9 @@ impl Vault {
         if self.draft_sealed(draft)? {
             return Err(VaultError::Invalid(format!("draft `{draft}` is sealed; amend its record instead")));
         }
-        let obj = ctx.as_object_mut().ok_or_else(|| VaultError::Damaged(format!("draft `{draft}`: context is not an object")))?;
+        let obj = ctx
+            .as_object_mut()
+            .ok_or_else(|| VaultError::Damaged(format!("draft `{draft}`: context is not an object")))?;
         obj.insert(key.to_string(), value);
         let json = serde_json::to_string(&ctx).map_err(|e| VaultError::Invalid(e.to_string()))?;
         self.conn().execute("UPDATE drafts SET context = ?1 WHERE id = ?2", params![json, draft]).map_err(sql)?;
@@ -190,7 +213,13 @@ impl Vault {
 
     /// Seals a draft into a signed, immutable record; the record, its audit event (`finalize`, or
     /// `amend` when it amends another) and its outbox row go in one transaction.
-    pub fn finalize(&self, draft: &str, protocol: &Arc<Protocol>, policy: Option<&Policy>, now: DateTime<Utc>) -> Result<String, VaultError> {
+    pub fn finalize(
+        &self,
+        draft: &str,
+        protocol: &Arc<Protocol>,
+        policy: Option<&Policy>,
+        now: DateTime<Utc>,
+    ) -> Result<String, VaultError> {
         let (pid, version, hash, language, started, amends, sealed): (String, String, String, String, String, Option<String>, Option<String>) = self
             .conn()
             .query_row(
@@ -210,7 +239,8 @@ impl Vault {
                 &hash[..12.min(hash.len())]
             )));
         }
-        let session = Session::replay(protocol.clone(), &self.draft_events(draft)?).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        let session = Session::replay(protocol.clone(), &self.draft_events(draft)?)
+            .map_err(|e| VaultError::Invalid(e.to_string()))?;
         let outcome = serde_json::to_value(session.outcome(policy)).map_err(|e| VaultError::Invalid(e.to_string()))?;
         let mut answers = Vec::new();
         let mut observations = Vec::new();
@@ -249,7 +279,8 @@ impl Vault {
         )
         .map_err(sql)?;
         tx.execute("UPDATE drafts SET record_id = ?1 WHERE id = ?2", params![id, draft]).map_err(sql)?;
-        tx.execute("INSERT INTO outbox (record_id, queued_at) VALUES (?1, ?2)", params![id, now.to_rfc3339()]).map_err(sql)?;
+        tx.execute("INSERT INTO outbox (record_id, queued_at) VALUES (?1, ?2)", params![id, now.to_rfc3339()])
+            .map_err(sql)?;
         audit::append(&tx, if amends.is_some() { "amend" } else { "finalize" }, Some(&id), now)?;
         tx.commit().map_err(sql)?;
         Ok(id)
@@ -289,12 +320,15 @@ impl Vault {
             )
             .map_err(sql)?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
             .map_err(sql)?;
         let mut out = Vec::new();
         for row in rows {
             let (id, body, created_at, amends, synced, queued) = row.map_err(sql)?;
-            let b: RecordBody = serde_json::from_str(&body).map_err(|e| VaultError::Damaged(format!("record `{id}`: {e}")))?;
+            let b: RecordBody =
+                serde_json::from_str(&body).map_err(|e| VaultError::Damaged(format!("record `{id}`: {e}")))?;
             let level = b.outcome["level"]["id"].as_str().unwrap_or_default().to_string();
             out.push(RecordSummary { id, protocol_id: b.protocol.id, created_at, amends, level, synced, queued });
         }
@@ -304,11 +338,14 @@ impl Vault {
     /// Checks every record's signature; returns how many hold.
     pub fn verify_records(&self) -> Result<usize, VaultError> {
         let mut st = self.conn().prepare("SELECT id, body, signature FROM records").map_err(sql)?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))).map_err(sql)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .map_err(sql)?;
         let mut n = 0;
         for row in rows {
             let (id, body, sig) = row.map_err(sql)?;
-            self.check_signature(&body, &sig).map_err(|_| VaultError::Damaged(format!("record `{id}`: signature does not match")))?;
+            self.check_signature(&body, &sig)
+                .map_err(|_| VaultError::Damaged(format!("record `{id}`: signature does not match")))?;
             n += 1;
         }
         Ok(n)
@@ -325,7 +362,12 @@ impl Vault {
     /// The hub acknowledged a record: it leaves the outbox and is marked synced.
     pub fn mark_synced(&self, record: &str, now: DateTime<Utc>) -> Result<(), VaultError> {
         let tx = self.conn().unchecked_transaction().map_err(sql)?;
-        let n = tx.execute("UPDATE records SET synced_at = ?1 WHERE id = ?2 AND synced_at IS NULL", params![now.to_rfc3339(), record]).map_err(sql)?;
+        let n = tx
+            .execute(
+                "UPDATE records SET synced_at = ?1 WHERE id = ?2 AND synced_at IS NULL",
+                params![now.to_rfc3339(), record],
+            )
+            .map_err(sql)?;
         if n == 0 {
             return Err(VaultError::NotFound(format!("no unsynced record `{record}`")));
         }
@@ -358,7 +400,8 @@ impl Vault {
             match self.record_body(id) {
                 Ok((body, signature)) => {
                     self.check_signature(&body, &signature)?;
-                    let b: RecordBody = serde_json::from_str(&body).map_err(|e| VaultError::Damaged(format!("record `{id}`: {e}")))?;
+                    let b: RecordBody =
+                        serde_json::from_str(&body).map_err(|e| VaultError::Damaged(format!("record `{id}`: {e}")))?;
                     out.push(Sealed { id: id.clone(), body, signature, protocol: b.protocol });
                 }
                 Err(VaultError::NotFound(_)) => missing.push(id.as_str()),
@@ -366,7 +409,10 @@ impl Vault {
             }
         }
         if !missing.is_empty() {
-            return Err(VaultError::NotFound(format!("no record {}", missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "))));
+            return Err(VaultError::NotFound(format!(
+                "no record {}",
+                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+            )));
         }
         Ok(out)
     }

@@ -140,11 +140,17 @@ fn create_unlock_and_wrong_secret() {
     v.lock();
     let e = Vault::unlock(dir.path(), "wrong lantern copper", &UnlockPolicy::default(), t(20)).err().unwrap();
     assert_eq!(e, VaultError::WrongSecret);
-    assert!(matches!(Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(20)), Err(VaultError::Delayed(_))), "a delay follows a failure");
+    assert!(
+        matches!(Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(20)), Err(VaultError::Delayed(_))),
+        "a delay follows a failure"
+    );
     let v = Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(22)).unwrap();
     let kinds: Vec<String> = v.audit_events().unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds, ["create-vault", "unlock", "unlock-failure", "unlock"]);
-    assert!(matches!(Vault::create(dir.path(), SECRET, &opts(), &UnlockPolicy::default(), t(0)), Err(VaultError::Busy(_))));
+    assert!(matches!(
+        Vault::create(dir.path(), SECRET, &opts(), &UnlockPolicy::default(), t(0)),
+        Err(VaultError::Busy(_))
+    ));
 }
 
 #[test]
@@ -204,7 +210,7 @@ fn drafts_are_durable_logs_and_records_are_sealed_signed_and_queued() {
     let r = v.finalize(&d, &p, None, t(7)).unwrap();
     assert!(v.set_draft_context(&d, "notes", serde_json::json!("late")).is_err(), "a sealed draft's context is sealed");
     assert!(v.drafts().unwrap().is_empty());
-    assert_eq!(v.outbox().unwrap(), [r.clone()], "the record is queued in the same transaction");
+    assert_eq!(v.outbox().unwrap(), std::slice::from_ref(&r), "the record is queued in the same transaction");
     let body = v.record(&r, t(8)).unwrap();
     assert_eq!(body.outcome["level"]["id"], "urgent");
     assert_eq!(body.answers.len(), 2);
@@ -239,7 +245,9 @@ fn au_audit_chain_reports_the_first_break() {
     let n = v.verify().unwrap();
     assert_eq!(n, 3, "create-vault, create, finalize");
     assert!(v.conn().execute("DELETE FROM audit WHERE seq = 2", []).unwrap_err().to_string().contains("append-only"));
-    v.conn().execute_batch("DROP TRIGGER audit_no_update; UPDATE audit SET subject = 'someone-else' WHERE seq = 3;").unwrap();
+    v.conn()
+        .execute_batch("DROP TRIGGER audit_no_update; UPDATE audit SET subject = 'someone-else' WHERE seq = 3;")
+        .unwrap();
     let e = v.verify().unwrap_err().to_string();
     assert!(e.contains("event 3") && e.contains("do not match its hash"), "{e}");
 }
@@ -330,9 +338,17 @@ fn st_stock_sqlite_cannot_read_it_and_an_independent_sqlcipher_client_can() {
     v.lock();
     let db = dir.path().join("vault.db");
     // Stock sqlite3 (Debian's CLI) refuses the file.
-    let out = std::process::Command::new("sqlite3").arg(&db).arg("SELECT count(*) FROM sqlite_master;").output().expect("sqlite3 is installed by scripts/bootstrap.sh");
+    let out = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT count(*) FROM sqlite_master;")
+        .output()
+        .expect("sqlite3 is installed by scripts/bootstrap.sh");
     assert!(!out.status.success(), "stock sqlite3 read the vault");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a database"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a database"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // An independent SQLCipher client (Python sqlcipher3) opens it with the data key.
     let kf = KeyFile::read(dir.path()).unwrap();
     let dek = kf.secret.open(SECRET).unwrap().unwrap();
@@ -341,7 +357,12 @@ fn st_stock_sqlite_cannot_read_it_and_an_independent_sqlcipher_client_can() {
         "import sqlcipher3,sys\nc=sqlcipher3.connect(sys.argv[1])\nc.execute(\"PRAGMA key = \\\"x'{}'\\\"\")\nprint(c.execute('SELECT id FROM records').fetchone()[0])",
         dek.hex().as_str()
     );
-    let out = std::process::Command::new(&python).arg("-c").arg(&script).arg(&db).output().expect("the sqlcipher3 venv is made by scripts/bootstrap.sh");
+    let out = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(&script)
+        .arg(&db)
+        .output()
+        .expect("the sqlcipher3 venv is made by scripts/bootstrap.sh");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), r);
 }
@@ -383,7 +404,8 @@ fn st_a_flipped_byte_is_reported_damaged_and_the_file_is_kept() {
         let len = std::fs::metadata(&db).unwrap().len();
         assert!(len >= 4096 * 3, "{len}");
         flip(&db, page * 4096 + 200);
-        let result = Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(10)).and_then(|v| v.verify().map(|_| ()));
+        let result =
+            Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(10)).and_then(|v| v.verify().map(|_| ()));
         let e = result.err().unwrap_or_else(|| panic!("page {page}: tampering went unnoticed"));
         assert!(matches!(e, VaultError::Damaged(_)), "page {page}: {e}");
         assert!(e.to_string().contains("damaged"));
@@ -417,12 +439,16 @@ fn rl_changing_the_secret_rewraps_only() {
     let db = dir.path().join("vault.db");
     let before = std::fs::read(&db).unwrap();
     assert!(matches!(v.change_secret(SECRET, "short", &UnlockPolicy::default(), t(5)), Err(VaultError::Policy(_))));
-    assert_eq!(v.change_secret("wrong lantern copper", NEW_SECRET, &UnlockPolicy::default(), t(5)), Err(VaultError::WrongSecret));
+    assert_eq!(
+        v.change_secret("wrong lantern copper", NEW_SECRET, &UnlockPolicy::default(), t(5)),
+        Err(VaultError::WrongSecret)
+    );
     v.change_secret(SECRET, NEW_SECRET, &UnlockPolicy::default(), t(5)).unwrap();
     assert_eq!(std::fs::read(&db).unwrap(), before, "the database file is untouched by a re-wrap");
     v.lock();
     assert!(Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(6)).is_err());
-    Vault::unlock(dir.path(), NEW_SECRET, &UnlockPolicy { base_delay: Duration::zero(), ..Default::default() }, t(7)).unwrap();
+    Vault::unlock(dir.path(), NEW_SECRET, &UnlockPolicy { base_delay: Duration::zero(), ..Default::default() }, t(7))
+        .unwrap();
 }
 
 #[test]
@@ -452,6 +478,50 @@ fn wipe_destroys_every_wrap_then_the_database() {
     assert_eq!(Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(9)).err(), Some(VaultError::Wiped));
 }
 
+#[test]
+fn status_says_not_set_up_set_up_then_wiped_and_a_new_vault_clears_the_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(status(dir.path()), Status::NotSetUp);
+    let (v, _) = sealed(dir.path());
+    assert_eq!(status(dir.path()), Status::SetUp);
+    v.lock();
+    let deleted = wipe(dir.path()).unwrap();
+    assert!(deleted.contains(&"key.json") && deleted.contains(&"vault.db"), "{deleted:?}");
+    assert_eq!(status(dir.path()), Status::Wiped);
+    assert!(matches!(Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(9)), Err(VaultError::Wiped)));
+    let opts = CreateOptions { officer_id: "officer-2", recovery_recipient: None, iterations: ITER };
+    let v = Vault::create(dir.path(), SECRET, &opts, &UnlockPolicy::default(), t(10)).unwrap();
+    assert_eq!(status(dir.path()), Status::SetUp);
+    assert!(!dir.path().join(WIPED_MARK).exists(), "the new vault clears the wiped mark");
+    v.lock();
+    assert!(Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(11)).is_ok(), "the new vault opens");
+    // A database without its key file is still a vault (unlocking says it is damaged).
+    std::fs::remove_file(dir.path().join(keys::KEY_FILE)).unwrap();
+    assert_eq!(status(dir.path()), Status::SetUp);
+    assert!(matches!(Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(12)), Err(VaultError::Damaged(_))));
+}
+
+#[test]
+fn io_sql_and_crypto_errors_keep_their_cause() {
+    use std::error::Error;
+    let dir = tempfile::tempdir().unwrap();
+    // A key file that is a folder: reading it fails with an IO error, kept as the source.
+    std::fs::create_dir(dir.path().join(keys::KEY_FILE)).unwrap();
+    let e = Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(1)).err().unwrap();
+    assert_eq!(e.kind(), "io");
+    assert!(e.to_string().contains("key.json"), "the message names the file: {e}");
+    assert!(e.source().and_then(|s| s.downcast_ref::<durable::Error>()).is_some(), "{e:?}");
+    let sql = VaultError::from_sqlite(rusqlite::Error::InvalidQuery);
+    assert_eq!(sql.kind(), "database");
+    assert!(sql.source().and_then(|s| s.downcast_ref::<rusqlite::Error>()).is_some());
+    let bad = keys::RecoveryWrap::new(&Dek::generate().unwrap(), "age1notarecipient");
+    assert!(matches!(bad, Err(VaultError::Policy(_))), "a bad recipient is a policy error, not a crypto one");
+    let crypto = VaultError::crypto_from("age: ", std::io::Error::other("stream closed"));
+    assert_eq!(crypto.to_string(), "crypto: age: stream closed");
+    assert!(crypto.source().is_some());
+    assert!(VaultError::crypto("the system random source failed").source().is_none());
+}
+
 /// RL-03: a child process appends answers and logs each acknowledged one to a side file; it is
 /// killed at random points; after each restart every acknowledged answer is there and the
 /// integrity checks pass. 200 kills by default, FIELDSCREEN_TORTURE_KILLS for more.
@@ -474,7 +544,12 @@ fn rl_03_kill_9_torture_loses_no_acknowledged_answer() {
     let mut max_acked = 0usize;
     for i in 0..kills {
         let mut child = std::process::Command::new(&exe)
-            .args(["--exact", "tests::rl_03_kill_9_torture_loses_no_acknowledged_answer", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "tests::rl_03_kill_9_torture_loses_no_acknowledged_answer",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("FIELDSCREEN_TORTURE_CHILD", dir.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -487,7 +562,8 @@ fn rl_03_kill_9_torture_loses_no_acknowledged_answer() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let acked = std::fs::read_to_string(dir.path().join("acked")).unwrap_or_default().lines().count();
-        let v = Vault::unlock(dir.path(), SECRET, &policy, t(10 + i as i64)).unwrap_or_else(|e| panic!("kill {i}: {e}"));
+        let v =
+            Vault::unlock(dir.path(), SECRET, &policy, t(10 + i as i64)).unwrap_or_else(|e| panic!("kill {i}: {e}"));
         let stored = v.draft_events(&draft).unwrap().len();
         assert!(stored >= acked, "kill {i}: {acked} acknowledged, {stored} stored");
         if i % 20 == 0 || i + 1 == kills {
@@ -523,7 +599,10 @@ fn au_confirming_the_secret_while_unlocked_counts_failures_like_unlock() {
     // The doubling delay applies before the next try, as at the unlock screen.
     assert!(matches!(v.confirm_secret(SECRET, &policy, t(2)), Err(VaultError::Delayed(_))));
     assert!(matches!(v.confirm_secret("still not the secret", &policy, t(60)), Err(VaultError::LockedOut(_))));
-    assert!(matches!(v.confirm_secret(SECRET, &policy, t(61)), Err(VaultError::LockedOut(_))), "locked out even with the right secret");
+    assert!(
+        matches!(v.confirm_secret(SECRET, &policy, t(61)), Err(VaultError::LockedOut(_))),
+        "locked out even with the right secret"
+    );
     let kinds: Vec<String> = v.audit_events().unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds.iter().filter(|k| *k == "confirm-failure").count(), 2);
     assert!(kinds.contains(&"confirm".to_string()));
@@ -546,7 +625,12 @@ fn ex_export_bundle_checks_ids_signs_with_the_device_and_audits_the_hash() {
     assert!(e.to_string().contains("named twice"));
     let done = v.export_bundle(std::slice::from_ref(&r1), seal(), &path, &mut |_, _| {}, &no, t(21)).unwrap();
     let device = B64.decode(v.device_public_key().unwrap()).unwrap();
-    let opened = bundle::open(std::io::BufReader::new(std::fs::File::open(&path).unwrap()), &bundle::Key::Identities(vec![id]), Some(&device)).unwrap();
+    let opened = bundle::open(
+        std::io::BufReader::new(std::fs::File::open(&path).unwrap()),
+        &bundle::Key::Identities(vec![id]),
+        Some(&device),
+    )
+    .unwrap();
     assert_eq!(opened.records.len(), 1);
     assert_eq!(opened.manifest.exporter.officer_id, v.officer_id());
     let audit = v.audit_events().unwrap();
@@ -604,7 +688,8 @@ fn a_vault_with_time_ordered_ids_keeps_working() {
     for f in ["key.json", "vault.db"] {
         std::fs::copy(fixture.join(f), dir.path().join(f)).unwrap();
     }
-    let ids: Vec<String> = std::fs::read_to_string(fixture.join("ids.txt")).unwrap().lines().map(str::to_string).collect();
+    let ids: Vec<String> =
+        std::fs::read_to_string(fixture.join("ids.txt")).unwrap().lines().map(str::to_string).collect();
     let (old, draft) = (&ids[..3], &ids[3]);
     let v = Vault::unlock(dir.path(), SECRET, &UnlockPolicy::default(), t(60)).unwrap();
     let schema: i64 = v.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();

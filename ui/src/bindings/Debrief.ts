@@ -2,6 +2,7 @@
 import type { Group } from "./Group";
 import type { ItemRef } from "./ItemRef";
 import type { Learning } from "./Learning";
+import type { Mismatch } from "./Mismatch";
 import type { Outcome } from "./Outcome";
 
 /**
@@ -11,7 +12,11 @@ export type Debrief = { scenario: string, title: string, protocol: string,
 /**
  * The outcome matched every expectation.
  */
-matched: boolean, mismatches: Array<string>, expected_level: string, expected_level_title: string, expected_groups: Array<Group> | null, found_groups: Array<Group>, 
+matched: boolean, 
+/**
+ * What differs from the expectation; the UI words each one from its fields.
+ */
+mismatches: Array<Mismatch>, expected_level: string, expected_level_title: string, expected_groups: Array<Group> | null, found_groups: Array<Group>, 
 /**
  * Groups expected but not found, and found but not expected.
  */

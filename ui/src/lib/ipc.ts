@@ -8,6 +8,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { Answer } from '../bindings/Answer';
 import type { AppStatus } from '../bindings/AppStatus';
 import type { CommandError } from '../bindings/CommandError';
+import type { EnrollArgs } from '../bindings/EnrollArgs';
 import type { ExportArgs } from '../bindings/ExportArgs';
 import type { ExportDone } from '../bindings/ExportDone';
 import type { ExportOptions } from '../bindings/ExportOptions';
@@ -27,6 +28,7 @@ import type { StartArgs } from '../bindings/StartArgs';
 import type { SyncView } from '../bindings/SyncView';
 import type { TrainingDebrief } from '../bindings/TrainingDebrief';
 import type { TrainingView } from '../bindings/TrainingView';
+import { isErrorKind } from './errors';
 
 type None = Record<string, never>;
 
@@ -59,6 +61,7 @@ export interface Commands {
   close_screening: [None, null];
   sync_status: [None, SyncView];
   sync_now: [None, SyncView];
+  enroll_device: [{ args: EnrollArgs }, SyncView];
   export_options: [None, ExportOptions];
   export_bundle: [{ args: ExportArgs }, ExportDone];
   // training: scenarios in memory, no vault, nothing saved
@@ -112,6 +115,7 @@ export const finalize = () => invoke('finalize');
 export const closeScreening = () => invoke('close_screening');
 export const syncStatus = () => invoke('sync_status');
 export const syncNow = () => invoke('sync_now');
+export const enrollDevice = (args: EnrollArgs) => invoke('enroll_device', { args });
 /** A background sync pass ended: refresh what is shown of the hub. */
 export const onSync = (handler: () => void): Promise<UnlistenFn> => listen('sync', handler);
 export const exportOptions = () => invoke('export_options');
@@ -133,13 +137,17 @@ export const trainingEnd = () => invoke('training_end');
 /** The backend locked (inactivity, focus loss, lock button): drop every piece of screen state. */
 export const onLocked = (handler: () => void): Promise<UnlistenFn> => listen('locked', handler);
 
-/** Turn anything thrown by `invoke` into a CommandError. */
+/**
+ * Turn anything thrown by `invoke` into a CommandError. A kind outside the generated set, or
+ * anything that is not a command error at all, becomes `internal` with its text kept.
+ */
 export function toIpcError(e: unknown): CommandError {
   if (e && typeof e === 'object' && 'kind' in e && 'message' in e) {
     const { kind, message } = e as { kind: unknown; message: unknown };
-    return { kind: String(kind), message: String(message) };
+    if (isErrorKind(kind)) return { kind, message: String(message) };
+    return { kind: 'internal', message: `${String(message)} (${String(kind)})` };
   }
-  if (typeof e === 'string') return { kind: 'unknown', message: e };
-  if (e instanceof Error) return { kind: 'unknown', message: e.message };
-  return { kind: 'unknown', message: 'Something went wrong.' };
+  if (typeof e === 'string') return { kind: 'internal', message: e };
+  if (e instanceof Error) return { kind: 'internal', message: e.message };
+  return { kind: 'internal', message: 'Something went wrong.' };
 }

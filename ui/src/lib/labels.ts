@@ -1,5 +1,5 @@
 // Wording, kept in one place: the officer's words, and the person's words by language.
-import type { ActionKind, IndicatorGroup, Population, ReferralChoice } from './types';
+import type { ActionKind, AnswerToken, ErrorKind, IndicatorGroup, Population, ReferralChoice } from './types';
 
 const LANGUAGE_NAMES: Record<string, string> = {
   en: 'English',
@@ -16,7 +16,8 @@ export const POPULATION: Record<Population, string> = {
   minor: 'Minors (under 18)',
 };
 
-export const TOKEN_LABELS: Record<string, string> = {
+/** The officer's word for every answer token. */
+export const TOKEN_LABELS: Record<AnswerToken, string> = {
   yes: 'Yes',
   no: 'No',
   'not-sure': 'Not sure',
@@ -101,10 +102,29 @@ export function personWordsLanguage(language: string): string {
   return language in PERSON_WORDS ? language : 'en';
 }
 
+/** The tokens the person answers with in their own words (the rest are the officer's). */
+export type PersonToken = 'yes' | 'no' | 'not-sure' | 'declined';
+
+/** `token` when the person says it in their own words; null for the officer's own tokens. */
+export function personToken(token: AnswerToken): PersonToken | null {
+  switch (token) {
+    case 'yes':
+    case 'no':
+    case 'not-sure':
+    case 'declined':
+      return token;
+    case 'seen':
+    case 'not-seen':
+    case 'read':
+      return null;
+  }
+}
+
 /** The person's word for an answer token in their language, if we have one. */
-export function personLabel(token: string, language: string): string | null {
-  const w = PERSON_WORDS[language] as unknown as Record<string, string> | undefined;
-  return w && ['yes', 'no', 'not-sure', 'declined'].includes(token) ? (w[token] ?? null) : null;
+export function personLabel(token: AnswerToken, language: string): string | null {
+  const w = PERSON_WORDS[language];
+  const t = personToken(token);
+  return w && t ? w[t] : null;
 }
 
 export const GROUPS: { id: IndicatorGroup; title: string }[] = [
@@ -136,7 +156,7 @@ export const REFERRAL_CHOICES: { id: ReferralChoice; label: string }[] = [
 ];
 
 /** Error kinds the unlock screens explain in their own words; the backend message follows. */
-export const UNLOCK_ERRORS: Record<string, string> = {
+export const UNLOCK_ERRORS: Partial<Record<ErrorKind, string>> = {
   'wrong-secret': 'That secret did not match. Check it and try again.',
   delayed: 'Too many tries in a row. Wait a moment, then try again.',
   'locked-out': 'Unlocking is paused after several failed tries.',
@@ -145,7 +165,7 @@ export const UNLOCK_ERRORS: Record<string, string> = {
 };
 
 /** Export errors, by kind, in the officer's words; the backend's message follows where it helps. */
-export const EXPORT_ERRORS: Record<string, string> = {
+export const EXPORT_ERRORS: Partial<Record<ErrorKind, string>> = {
   'no-recipients':
     'Your agency policy lists no unit custodians, so there is no one to export to yet. You can export once the unit adds its custodians to the policy.',
   invalid: 'Check your choices:',
@@ -158,11 +178,24 @@ export const EXPORT_ERRORS: Record<string, string> = {
   locked: 'The app locked. Unlock it with your secret to continue.',
 };
 
-/** An export error for the screen: our words first, then the backend's detail where useful. */
-export function exportError(kind: string, message: string): string {
+/** Where on the export form an error belongs (the rest show above the form). */
+export type ExportField = 'secret' | 'path' | 'recipients' | 'form';
+
+/** Export errors that belong to one field, and whether the backend's message follows ours. */
+const EXPORT_PLACE: Partial<Record<ErrorKind, { field: ExportField; detail: boolean }>> = {
+  invalid: { field: 'form', detail: true },
+  'unknown-recipient': { field: 'recipients', detail: true },
+  'invalid-path': { field: 'path', detail: true },
+  'wrong-secret': { field: 'secret', detail: false },
+  delayed: { field: 'secret', detail: false },
+};
+
+/** An export error for the screen: where it goes, our words first, then the backend's detail where useful. */
+export function exportError(kind: ErrorKind, message: string): { field: ExportField; text: string } {
   const ours = EXPORT_ERRORS[kind];
-  if (!ours) return message;
-  return ['invalid', 'invalid-path', 'unknown-recipient'].includes(kind) ? `${ours} ${message}` : ours;
+  const place = EXPORT_PLACE[kind] ?? { field: 'form', detail: false };
+  if (!ours) return { field: place.field, text: message };
+  return { field: place.field, text: place.detail ? `${ours} ${message}` : ours };
 }
 
 /** A date and time in the device's own format, with how long ago it was ("5 minutes ago"). */

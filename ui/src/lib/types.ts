@@ -2,12 +2,15 @@
 export type { Action } from '../bindings/Action';
 export type { ActionKind } from '../bindings/ActionKind';
 export type { Answer } from '../bindings/Answer';
+export type { AnswerToken } from '../bindings/AnswerToken';
+export type { AnswerType } from '../bindings/AnswerType';
 export type { AnswerView } from '../bindings/AnswerView';
 export type { AppStatus } from '../bindings/AppStatus';
 export type { CardResource } from '../bindings/CardResource';
 export type { Choice } from '../bindings/Choice';
 export type { CommandError } from '../bindings/CommandError';
 export type { DraftView } from '../bindings/DraftView';
+export type { ErrorKind } from '../bindings/ErrorKind';
 export type { Encounter } from '../bindings/Encounter';
 export type { Finalized } from '../bindings/Finalized';
 export type { Flag } from '../bindings/Flag';
@@ -40,6 +43,7 @@ export type { Status } from '../bindings/Status';
 import type { Indicators } from '../bindings/Indicators';
 /** The keys of an outcome's indicator lists. */
 export type IndicatorGroup = keyof Indicators;
+export type { EnrollArgs } from '../bindings/EnrollArgs';
 export type { ExportArgs } from '../bindings/ExportArgs';
 export type { ExportDone } from '../bindings/ExportDone';
 export type { ExportOptions } from '../bindings/ExportOptions';

@@ -3,7 +3,11 @@ import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import App from '../App.svelte';
 import { INTERPRETER_WARNING, NON_ARREST, SECRET, installFakeBackend, type FakeBackend } from './fakeBackend';
 
-const click = (el: HTMLElement) => fireEvent.click(el);
+/** A tap, as a person gives it: only once the control is enabled (a disabled button takes none). */
+async function click(el: HTMLElement) {
+  await vi.waitFor(() => expect((el as HTMLButtonElement).disabled === true).toBe(false));
+  return fireEvent.click(el);
+}
 const last = <T,>(list: T[]): T | undefined => list[list.length - 1];
 const button = (name: string | RegExp) => screen.getByRole('button', { name });
 

@@ -2,6 +2,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import App from '../App.svelte';
 import { EXPORT_ERRORS } from '../lib/labels';
+import type { ErrorKind } from '../lib/types';
 import {
   CHOSEN_PATH,
   CUSTODIAN,
@@ -154,7 +155,7 @@ describe('export', () => {
     expect(backend.commands()).not.toContain('export_bundle');
   });
 
-  test.each([
+  test.each<[ErrorKind, string]>([
     ['no-recipients', '[data-part="export-error"]'],
     ['invalid', '[data-part="export-error"]'],
     ['unknown-recipient', '#export-recipients-error'],
@@ -168,7 +169,7 @@ describe('export', () => {
     await fillAndExport();
     const shown = await vi.waitFor(() => {
       const el = q(where);
-      expect(el?.textContent).toContain(EXPORT_ERRORS[kind]);
+      expect(el?.textContent).toContain(EXPORT_ERRORS[kind]!);
       return el!;
     });
     expect(shown.textContent!.length).toBeGreaterThan(20);
@@ -186,7 +187,7 @@ describe('export', () => {
   });
 
   test('locked-out and locked drop everything and show Unlock', async () => {
-    for (const kind of ['locked-out', 'locked']) {
+    for (const kind of ['locked-out', 'locked'] satisfies ErrorKind[]) {
       document.body.innerHTML = '';
       const backend = await openExport();
       backend.failNext('export_bundle', { kind, message: 'paused' });
@@ -194,7 +195,7 @@ describe('export', () => {
       await screen.findByRole('heading', { name: 'Unlock Fieldscreen' });
       expect(q('[data-screen="export"]')).toBeNull();
       expect(q('[data-record]')).toBeNull();
-      if (kind === 'locked-out') expect(q('[data-part="notice"]')!.textContent).toContain(EXPORT_ERRORS['locked-out'].split(' ')[0]);
+      if (kind === 'locked-out') expect(q('[data-part="notice"]')!.textContent).toContain(EXPORT_ERRORS['locked-out']!.split(' ')[0]);
     }
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { invoke } from '@tauri-apps/api/core';
 import ipcSource from '../lib/ipc.ts?raw';
+import { toIpcError } from '../lib/ipc';
 import type { FakeHandlers } from './fakeBackend';
 import { installFakeBackend } from './fakeBackend';
 
@@ -20,9 +21,11 @@ describe('the fake backend follows the real command list', () => {
     expect(invoked.filter((c) => !handled.includes(c)), 'commands ipc.ts calls that the fake does not answer').toEqual([]);
   });
 
-  test('a command nobody registered is refused as the real backend would, with an error kind', async () => {
+  test('a command nobody registered is refused as Tauri would, and the UI reads it as an internal fault', async () => {
     installFakeBackend();
-    await expect(invoke('no_such_command')).rejects.toEqual({ kind: 'unknown-command', message: 'No such command: no_such_command' });
+    const refusal: unknown = await invoke('no_such_command').catch((e: unknown) => e);
+    expect(refusal).toBe('command no_such_command not found');
+    expect(toIpcError(refusal)).toEqual({ kind: 'internal', message: 'command no_such_command not found' });
   });
 
   test('handlers are typed by the bindings: a renamed or missing field does not compile', () => {

@@ -40,11 +40,15 @@ import type { SectionView } from '../bindings/SectionView';
 import type { Trainer } from '../bindings/Trainer';
 import type { TrainingDebrief } from '../bindings/TrainingDebrief';
 import type { TrainingView } from '../bindings/TrainingView';
+import type { AnswerToken } from '../bindings/AnswerToken';
+import type { ErrorKind } from '../bindings/ErrorKind';
+import type { Mismatch } from '../bindings/Mismatch';
+import { errorClass } from '../lib/errors';
 
 /** One handler per backend command, with the command's own argument and answer types. */
 export type FakeHandlers = { [C in Command]: (args: CommandArgs<C>) => CommandResult<C> | Promise<CommandResult<C>> };
 
-const err = (kind: string, message: string): CommandError => ({ kind, message });
+const err = (kind: ErrorKind, message: string): CommandError => ({ kind, message });
 
 /** An item of a fake protocol; `indicates` is read by the officer's or training's outcome. */
 interface FakeItem<Indicates> {
@@ -60,7 +64,7 @@ interface FakeItem<Indicates> {
 }
 
 /** The answer tokens the engine offers besides the choices, by answer type. */
-function tokensOf(type: FakeItem<unknown>['type']): string[] {
+function tokensOf(type: FakeItem<unknown>['type']): AnswerToken[] {
   switch (type) {
     case 'yes-no':
       return ['yes', 'no', 'not-sure', 'declined'];
@@ -148,7 +152,7 @@ export const NON_ARREST = 'Do not arrest for offences the person was compelled t
 export const INTERPRETER_WARNING =
   'Never use a companion, relative, employer or another person from the scene as an interpreter.';
 
-const YES_NO = ['yes', 'no', 'not-sure', 'declined'];
+const YES_NO: AnswerToken[] = ['yes', 'no', 'not-sure', 'declined'];
 const SAFETY = { id: 'safety', title: 'Safety', safety: true };
 const PERMISSION = { id: 'permission', title: 'Permission', safety: false };
 const OBSERVATIONS = { id: 'observations', title: 'What you see', safety: false };
@@ -284,6 +288,9 @@ const REFERRALS = [
 
 
 export const SECRET = 'correct horse battery';
+/** The unit CA fingerprint the fake hub proves it holds, and the code it takes once. */
+export const HUB_FINGERPRINT = '3F2A 91C0 5B7E 44D1 08AA 6C3E 9F12 7B45 E0D3 2C88 41AF 5E69 0B7D C3A2 9E14 6F58';
+export const HUB_CODE = 'K7QX-2MRP-9WTD';
 
 interface Open {
   draft: string;
@@ -679,12 +686,12 @@ class Run {
     const s = this.scenario;
     const o = this.outcome();
     const e = s.expect;
-    const mismatches: string[] = [];
-    if (o.level.id !== e.level) mismatches.push(`level: expected \`${e.level}\`, got \`${o.level.id}\``);
+    const mismatches: Mismatch[] = [];
+    if (o.level.id !== e.level) mismatches.push({ what: 'level', expected: e.level, got: o.level.id });
     const want = GROUP_ORDER.filter((x) => e.groups.includes(x));
-    if (want.join() !== o.groups.join()) mismatches.push(`groups: expected [${want.join(', ')}], got [${o.groups.join(', ')}]`);
-    if (e.stopped !== undefined && e.stopped !== o.stopped) mismatches.push(`stopped: expected ${e.stopped}, got ${o.stopped}`);
-    if (e.partial !== undefined && e.partial !== o.partial) mismatches.push(`partial: expected ${e.partial}, got ${o.partial}`);
+    if (want.join() !== o.groups.join()) mismatches.push({ what: 'groups', expected: want, got: o.groups });
+    if (e.stopped !== undefined && e.stopped !== o.stopped) mismatches.push({ what: 'stopped', expected: e.stopped, got: o.stopped });
+    if (e.partial !== undefined && e.partial !== o.partial) mismatches.push({ what: 'partial', expected: e.partial, got: o.partial });
     const recorded = Object.values(o.indicators).flat().map((i) => i.item);
     const debrief: Debrief = {
       scenario: s.summary.id,
@@ -1124,6 +1131,19 @@ export function installFakeBackend(options: FakeOptions = {}) {
       return { path, sha256, records: total };
     },
     sync_status: () => syncView(),
+    enroll_device: ({ args }) => {
+      officerOnly();
+      if (hub.enrolled) throw err('invalid', `this device is already enrolled with ${hub.hub_url}`);
+      if (!args.hub_url.trim().startsWith('https://')) throw err('invalid', 'the hub address starts with https://');
+      const typed = args.fingerprint.replace(/[\s:]/g, '').toUpperCase();
+      if (typed.length !== 64) throw err('invalid', `the CA fingerprint has ${typed.length} hex digits; it should have 64`);
+      if (typed !== HUB_FINGERPRINT.replace(/ /g, '')) {
+        throw err('untrusted', 'no certificate the hub presents has the CA fingerprint given: check it with the unit');
+      }
+      if (args.code.trim() !== HUB_CODE) throw err('hub', 'the hub refused: this enrollment code is not valid or was already used');
+      hub = { ...hub, enrolled: true, hub_url: args.hub_url.trim(), online: true };
+      return syncView();
+    },
     sync_now: () => {
       const v = syncView();
       if (hub.enrolled && hub.online) {
@@ -1178,12 +1198,13 @@ export function installFakeBackend(options: FakeOptions = {}) {
       const e = failNext.get(cmd);
       if (e) {
         failNext.delete(cmd);
-        if (e.kind === 'locked') doLock();
+        if (errorClass(e) === 'locked') doLock();
         throw e;
       }
       if (cmd in handlers) return (handlers[cmd as Command] as (a: unknown) => unknown)(args);
       if (cmd in plugins) return plugins[cmd]();
-      throw err('unknown-command', `No such command: ${cmd}`);
+      // What Tauri itself answers: a plain string, not a command error.
+      throw `command ${cmd} not found`;
     },
     { shouldMockEvents: true },
   );

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { answerToken, duration, humanize, languageName, plainMismatch, replyWords } from './words';
 import type { ItemView } from '../bindings/ItemView';
+import type { Mismatch } from '../bindings/Mismatch';
 
 const item = (choices: { id: string; text: string }[] = []): ItemView => ({
   id: 'x',
@@ -35,22 +36,23 @@ describe('training words', () => {
     expect(replyWords({ kind: 'yes' }, item(), 'zz').words).toBe('Yes');
   });
 
-  test('every mismatch shape the backend writes reads as plain words', () => {
+  test('every mismatch the backend sends reads as plain words, from its fields', () => {
     const level = (id: string) => humanize(id);
     const label = (id: string) => (id === 'papers-kept' ? 'Papers kept by someone else' : id);
-    const cases: [string, string][] = [
-      ['level: expected `strong-indicators`, got `indicators-present`', 'The scenario expects the level "Strong indicators"; this run reached "Indicators present".'],
-      ['groups: expected [fraud, coercion], got [fraud]', 'The scenario expects indicators of: Fraud, Coercion. This run recorded: Fraud.'],
-      ['groups: expected [coercion], got []', 'The scenario expects indicators of: Coercion. This run recorded: none.'],
-      ['declined: expected ["papers-kept"], got []', 'Declined answers expected: Papers kept by someone else. Recorded as declined in this run: none.'],
-      ['stopped: expected true, got false', 'In this scenario the person asks to stop, but the run was not recorded as stopped.'],
-      ['stopped: expected false, got true', 'The run was recorded as stopped, but in this scenario the person does not ask to stop.'],
-      ['partial: expected false, got true', 'The scenario expects every item to be covered, but this run left some out.'],
-      ['stop rule: expected `no-questions-wanted`, got None', 'The scenario expects the screening to end by the rule "No questions wanted"; no stop rule ended this run.'],
-      ['stop rule: expected `a-b`, got Some("c-d")', 'The scenario expects the screening to end by the rule "A b"; it ended by "C d".'],
-      ['actions: expected `labor-referral` among ["hotline-card"]', 'The scenario expects "Labor referral" among the recommended actions; this run did not lead to it.'],
-      ['something new', 'something new'],
+    const cases: [Mismatch, string][] = [
+      [{ what: 'level', expected: 'strong-indicators', got: 'indicators-present' }, 'The scenario expects the level "Strong indicators"; this run reached "Indicators present".'],
+      [{ what: 'groups', expected: ['fraud', 'coercion'], got: ['fraud'] }, 'The scenario expects indicators of: Fraud, Coercion. This run recorded: Fraud.'],
+      [{ what: 'groups', expected: ['coercion'], got: [] }, 'The scenario expects indicators of: Coercion. This run recorded: none.'],
+      [{ what: 'declined', expected: ['papers-kept'], got: [] }, 'Declined answers expected: Papers kept by someone else. Recorded as declined in this run: none.'],
+      [{ what: 'stopped', expected: true, got: false }, 'In this scenario the person asks to stop, but the run was not recorded as stopped.'],
+      [{ what: 'stopped', expected: false, got: true }, 'The run was recorded as stopped, but in this scenario the person does not ask to stop.'],
+      [{ what: 'partial', expected: false, got: true }, 'The scenario expects every item to be covered, but this run left some out.'],
+      [{ what: 'partial', expected: true, got: false }, 'The scenario expects a partial screening (not every item covered), but every item was covered.'],
+      [{ what: 'stop-rule', expected: 'no-questions-wanted', got: null }, 'The scenario expects the screening to end by the rule "No questions wanted"; no stop rule ended this run.'],
+      [{ what: 'stop-rule', expected: 'a-b', got: 'c-d' }, 'The scenario expects the screening to end by the rule "A b"; it ended by "C d".'],
+      [{ what: 'action', expected: 'labor-referral', got: ['hotline-card'] }, 'The scenario expects "Labor referral" among the recommended actions; this run did not lead to it.'],
+      [{ what: 'answers', problem: 'no item `x`' }, "The scenario's answers could not be played: no item `x`"],
     ];
-    for (const [raw, plain] of cases) expect(plainMismatch(raw, level, label)).toBe(plain);
+    for (const [m, plain] of cases) expect(plainMismatch(m, level, label)).toBe(plain);
   });
 });

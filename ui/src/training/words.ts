@@ -3,6 +3,7 @@
 import type { Answer } from '../bindings/Answer';
 import type { Group } from '../bindings/Group';
 import type { ItemView } from '../bindings/ItemView';
+import type { Mismatch } from '../bindings/Mismatch';
 import { TOKEN_LABELS, personWords, personWordsLanguage, type PersonWords } from '../lib/labels';
 
 const LANGUAGE_NAMES: Record<string, { own: string; en: string }> = {
@@ -16,9 +17,6 @@ export function languageName(code: string): string {
   if (!n) return code;
   return n.own === n.en ? n.en : `${n.en} (${n.own})`;
 }
-
-/** The trainee's words for the answer tokens: the officer app's. */
-export const TOKENS = TOKEN_LABELS;
 
 /** What the person reads or hears, in their language: the officer app's words. */
 export { personWords, personWordsLanguage, type PersonWords };
@@ -39,7 +37,7 @@ export function replyWords(a: Answer, item: ItemView, language: string): { words
     case 'no':
     case 'not-sure':
     case 'declined':
-      return { words: w[a.kind], officer: TOKENS[a.kind] };
+      return { words: w[a.kind], officer: TOKEN_LABELS[a.kind] };
     case 'read':
       return { words: null, officer: 'The person listens.' };
     case 'choice': {
@@ -50,8 +48,11 @@ export function replyWords(a: Answer, item: ItemView, language: string): { words
       return { words: String(a.value), officer: `Number: ${a.value}` };
     case 'text':
       return { words: a.value, officer: 'Short answer' };
+    case 'seen':
+    case 'not-seen':
+      return { words: null, officer: TOKEN_LABELS[a.kind] };
     default:
-      return { words: null, officer: TOKENS[a.kind] ?? a.kind };
+      return unreachable(a);
   }
 }
 
@@ -84,48 +85,41 @@ export function duration(seconds: number): string {
   return `${m} min ${String(r).padStart(2, '0')} s`;
 }
 
-const list = (s: string): string[] =>
-  s
-    .replace(/^\[|\]$/g, '')
-    .split(',')
-    .map((x) => x.trim().replace(/^"|"$/g, ''))
-    .filter((x) => x !== '');
+/** For a `switch` that names every case: a new case fails the type check. */
+function unreachable(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
 
-/**
- * A debrief mismatch in plain words. The backend writes them as `what: expected X, got Y`;
- * anything not in that shape is shown as it came.
- */
-export function plainMismatch(m: string, levelTitle: (id: string) => string, itemLabel: (id: string) => string): string {
-  let r: RegExpMatchArray | null;
-  if ((r = m.match(/^level: expected `([^`]*)`, got `([^`]*)`$/))) {
-    return `The scenario expects the level "${levelTitle(r[1])}"; this run reached "${levelTitle(r[2])}".`;
+/** A debrief mismatch in plain words, from its fields. */
+export function plainMismatch(m: Mismatch, levelTitle: (id: string) => string, itemLabel: (id: string) => string): string {
+  switch (m.what) {
+    case 'answers':
+      return `The scenario's answers could not be played: ${m.problem}`;
+    case 'level':
+      return `The scenario expects the level "${levelTitle(m.expected)}"; this run reached "${levelTitle(m.got)}".`;
+    case 'groups': {
+      const names = (gs: Group[]) => gs.map(groupName).join(', ') || 'none';
+      return `The scenario expects indicators of: ${names(m.expected)}. This run recorded: ${names(m.got)}.`;
+    }
+    case 'declined': {
+      const names = (ids: string[]) => ids.map(itemLabel).join(', ') || 'none';
+      return `Declined answers expected: ${names(m.expected)}. Recorded as declined in this run: ${names(m.got)}.`;
+    }
+    case 'stopped':
+      return m.expected
+        ? 'In this scenario the person asks to stop, but the run was not recorded as stopped.'
+        : 'The run was recorded as stopped, but in this scenario the person does not ask to stop.';
+    case 'partial':
+      return m.expected
+        ? 'The scenario expects a partial screening (not every item covered), but every item was covered.'
+        : 'The scenario expects every item to be covered, but this run left some out.';
+    case 'stop-rule':
+      return m.got === null
+        ? `The scenario expects the screening to end by the rule "${humanize(m.expected)}"; no stop rule ended this run.`
+        : `The scenario expects the screening to end by the rule "${humanize(m.expected)}"; it ended by "${humanize(m.got)}".`;
+    case 'action':
+      return `The scenario expects "${humanize(m.expected)}" among the recommended actions; this run did not lead to it.`;
+    default:
+      return unreachable(m);
   }
-  if ((r = m.match(/^groups: expected (\[.*\]), got (\[.*\])$/))) {
-    const names = (s: string) => list(s).map(groupName).join(', ') || 'none';
-    return `The scenario expects indicators of: ${names(r[1])}. This run recorded: ${names(r[2])}.`;
-  }
-  if ((r = m.match(/^declined: expected (\[.*\]), got (\[.*\])$/))) {
-    const names = (s: string) => list(s).map(itemLabel).join(', ') || 'none';
-    return `Declined answers expected: ${names(r[1])}. Recorded as declined in this run: ${names(r[2])}.`;
-  }
-  if ((r = m.match(/^stopped: expected (true|false), got (true|false)$/))) {
-    return r[1] === 'true'
-      ? 'In this scenario the person asks to stop, but the run was not recorded as stopped.'
-      : 'The run was recorded as stopped, but in this scenario the person does not ask to stop.';
-  }
-  if ((r = m.match(/^partial: expected (true|false), got (true|false)$/))) {
-    return r[1] === 'true'
-      ? 'The scenario expects a partial screening (not every item covered), but every item was covered.'
-      : 'The scenario expects every item to be covered, but this run left some out.';
-  }
-  if ((r = m.match(/^stop rule: expected `([^`]*)`, got (.*)$/))) {
-    const got = r[2].match(/"([^"]*)"/);
-    return got
-      ? `The scenario expects the screening to end by the rule "${humanize(r[1])}"; it ended by "${humanize(got[1])}".`
-      : `The scenario expects the screening to end by the rule "${humanize(r[1])}"; no stop rule ended this run.`;
-  }
-  if ((r = m.match(/^actions: expected `([^`]*)` among/))) {
-    return `The scenario expects "${humanize(r[1])}" among the recommended actions; this run did not lead to it.`;
-  }
-  return m;
 }

@@ -59,6 +59,23 @@ pub struct Device {
 }
 
 /// A device to register, with the one-time code it presented (hashed).
+/// One enrollment attempt for (`scope`, `key`) at `now`, in a window that restarts at `now` when it
+/// began before `window_floor`.
+pub struct Attempt<'a> {
+    pub scope: &'a str,
+    pub key: &'a str,
+    pub now: &'a str,
+    pub window_floor: &'a str,
+}
+
+/// A one-time enrollment code as stored: hashed, with its officer id only when the hub keeps them.
+pub struct NewCode<'a> {
+    pub code_hash: &'a str,
+    pub officer: Option<&'a str>,
+    pub now: &'a str,
+    pub expires: &'a str,
+}
+
 pub struct NewDevice<'a> {
     pub code_hash: &'a str,
     pub device_id: &'a str,
@@ -80,6 +97,15 @@ pub enum EnrollRefusal {
 pub struct Nonce<'a> {
     pub signer: &'a str,
     pub nonce: &'a str,
+}
+
+/// One authenticated push: the device, the request's nonce (stored in the same transaction as
+/// the records), the records and the time.
+pub struct Push<'a> {
+    pub device: &'a str,
+    pub nonce: Nonce<'a>,
+    pub items: Vec<Incoming>,
+    pub now: &'a str,
 }
 
 /// The last published unit configuration.
@@ -173,31 +199,41 @@ CREATE TABLE IF NOT EXISTS enroll_attempts (
 
 /// The statements both backends run. SQLite reads `$N` as numbered parameters.
 pub(crate) mod sql {
-    pub const ADD_CODE: &str = "INSERT INTO enroll_codes (code_hash, officer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+    pub const ADD_CODE: &str =
+        "INSERT INTO enroll_codes (code_hash, officer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
     pub const CODE: &str = "SELECT expires_at, used_by, officer_id FROM enroll_codes WHERE code_hash = $1";
     pub const DEVICE_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = $1)";
     /// A used code keeps no officer id: the registry holds it, if anything does.
     pub const USE_CODE: &str = "UPDATE enroll_codes SET used_by = $1, officer_id = NULL WHERE code_hash = $2";
-    pub const INSERT_DEVICE: &str = "INSERT INTO devices (device_id, officer_id, public_key, enrolled_at) VALUES ($1, $2, $3, $4)";
-    pub const DEVICE: &str = "SELECT device_id, public_key, revoked_at IS NOT NULL, wipe FROM devices WHERE device_id = $1";
-    pub const DEVICES: &str = "SELECT d.device_id, d.officer_id, d.public_key, d.enrolled_at, d.revoked_at, d.wipe, d.wipe_reported_at,
+    pub const INSERT_DEVICE: &str =
+        "INSERT INTO devices (device_id, officer_id, public_key, enrolled_at) VALUES ($1, $2, $3, $4)";
+    pub const DEVICE: &str =
+        "SELECT device_id, public_key, revoked_at IS NOT NULL, wipe FROM devices WHERE device_id = $1";
+    pub const DEVICES: &str =
+        "SELECT d.device_id, d.officer_id, d.public_key, d.enrolled_at, d.revoked_at, d.wipe, d.wipe_reported_at,
             (SELECT count(*) FROM records r WHERE r.device_id = d.device_id),
             (SELECT CAST(COALESCE(sum(size), 0) AS BIGINT) FROM records r WHERE r.device_id = d.device_id)
          FROM devices d ORDER BY d.enrolled_at, d.device_id";
     pub const REVOKE: &str = "UPDATE devices SET revoked_at = COALESCE(revoked_at, $1), wipe = $2 WHERE device_id = $3";
-    pub const WIPE_REPORTED: &str = "UPDATE devices SET wipe_reported_at = COALESCE(wipe_reported_at, $1) WHERE device_id = $2";
-    pub const INSERT_NONCE: &str = "INSERT INTO nonces (signer, nonce, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+    pub const WIPE_REPORTED: &str =
+        "UPDATE devices SET wipe_reported_at = COALESCE(wipe_reported_at, $1) WHERE device_id = $2";
+    pub const INSERT_NONCE: &str =
+        "INSERT INTO nonces (signer, nonce, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
     pub const INSERT_RECORD: &str = "INSERT INTO records (record_id, device_id, size, sha256, received_at, envelope) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (record_id) DO NOTHING RETURNING seq";
     pub const RECORD: &str = "SELECT device_id, sha256, size, received_at FROM records WHERE record_id = $1";
-    pub const LIST: &str = "SELECT seq, record_id, device_id, size, sha256, received_at FROM records WHERE seq > $1 ORDER BY seq LIMIT $2";
-    pub const ENVELOPE: &str = "SELECT seq, record_id, device_id, size, sha256, received_at, envelope FROM records WHERE record_id = $1";
+    pub const LIST: &str =
+        "SELECT seq, record_id, device_id, size, sha256, received_at FROM records WHERE seq > $1 ORDER BY seq LIMIT $2";
+    pub const ENVELOPE: &str =
+        "SELECT seq, record_id, device_id, size, sha256, received_at, envelope FROM records WHERE record_id = $1";
     pub const UNIT: &str = "SELECT serial, document, signature FROM unit_config ORDER BY serial DESC LIMIT 1";
     pub const MAX_SERIAL: &str = "SELECT max(serial) FROM unit_config";
-    pub const INSERT_UNIT: &str = "INSERT INTO unit_config (serial, document, signature, published_at) VALUES ($1, $2, $3, $4)";
+    pub const INSERT_UNIT: &str =
+        "INSERT INTO unit_config (serial, document, signature, published_at) VALUES ($1, $2, $3, $4)";
     pub const PRUNE_NONCES: &str = "DELETE FROM nonces WHERE seen_at < $1";
     /// One more attempt; a window that began before `$4` starts again at `$3`.
-    pub const ENROLL_ATTEMPT: &str = "INSERT INTO enroll_attempts (scope, key, window_start, attempts) VALUES ($1, $2, $3, 1)
+    pub const ENROLL_ATTEMPT: &str =
+        "INSERT INTO enroll_attempts (scope, key, window_start, attempts) VALUES ($1, $2, $3, 1)
          ON CONFLICT (scope, key) DO UPDATE SET
              attempts = CASE WHEN enroll_attempts.window_start < $4 THEN 1 ELSE enroll_attempts.attempts + 1 END,
              window_start = CASE WHEN enroll_attempts.window_start < $4 THEN $3 ELSE enroll_attempts.window_start END
@@ -206,6 +242,62 @@ pub(crate) mod sql {
     pub const PRUNE_ATTEMPTS: &str = "DELETE FROM enroll_attempts WHERE window_start < $1";
     pub const FORGET_DEVICE_OFFICERS: &str = "UPDATE devices SET officer_id = NULL WHERE officer_id IS NOT NULL";
     pub const FORGET_CODE_OFFICERS: &str = "UPDATE enroll_codes SET officer_id = NULL WHERE officer_id IS NOT NULL";
+    /// Records, active devices, revoked devices (the metrics' gauges).
+    pub const COUNTS: &str = "SELECT (SELECT count(*) FROM records),
+            (SELECT count(*) FROM devices WHERE revoked_at IS NULL),
+            (SELECT count(*) FROM devices WHERE revoked_at IS NOT NULL)";
+    /// Records with their envelopes, in order, a batch at a time (`fieldscreen-hub check`).
+    pub const RECORDS_AFTER: &str = "SELECT seq, record_id, device_id, size, sha256, received_at, envelope FROM records
+         WHERE seq > $1 ORDER BY seq LIMIT $2";
+    /// Records whose device is not in the registry.
+    pub const ORPHAN_RECORDS: &str =
+        "SELECT r.record_id, r.device_id FROM records r WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.device_id = r.device_id)";
+    /// Used codes whose device is not in the registry.
+    pub const ORPHAN_CODES: &str = "SELECT substr(c.code_hash, 1, 12), c.used_by FROM enroll_codes c
+         WHERE c.used_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.device_id = c.used_by)";
+    /// Devices that no code enrolled (every enrollment uses one up).
+    pub const DEVICES_WITHOUT_CODE: &str = "SELECT d.device_id, d.enrolled_at FROM devices d
+         WHERE NOT EXISTS (SELECT 1 FROM enroll_codes c WHERE c.used_by = d.device_id)";
+}
+
+/// Every column the hub reads or writes, per table: the schema is current when a query naming
+/// them all runs (`/readyz`).
+pub const COLUMNS: [(&str, &str); 6] = [
+    ("devices", "device_id, officer_id, public_key, enrolled_at, revoked_at, wipe, wipe_reported_at"),
+    ("enroll_codes", "code_hash, officer_id, created_at, expires_at, used_by"),
+    ("records", "seq, record_id, device_id, size, sha256, received_at, envelope"),
+    ("nonces", "signer, nonce, seen_at"),
+    ("unit_config", "serial, document, signature, published_at"),
+    ("enroll_attempts", "scope, key, window_start, attempts"),
+];
+
+/// Why the storage is not ready to serve (`/readyz`). Says which part failed, never a URL,
+/// host or row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotReady {
+    /// No statement could run: the database is down or unreachable.
+    Unreachable,
+    /// A table or column the hub uses is missing: migrations have not run.
+    Schema(&'static str),
+}
+
+impl std::fmt::Display for NotReady {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotReady::Unreachable => write!(f, "the storage is not reachable"),
+            NotReady::Schema(t) => {
+                write!(f, "the storage schema is not current: table `{t}` is missing or lacks a column")
+            }
+        }
+    }
+}
+
+/// What the metrics report from the storage: records stored, devices active and revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub records: i64,
+    pub active: i64,
+    pub revoked: i64,
 }
 
 /// A result row of either backend, read by column position.
@@ -236,7 +328,14 @@ pub(crate) fn device_info_row(r: &impl Cols) -> Result<DeviceInfo, StoreError> {
 }
 
 pub(crate) fn meta_row(r: &impl Cols) -> Result<RecordMeta, StoreError> {
-    Ok(RecordMeta { seq: r.int(0)?, id: r.text(1)?, device_id: r.text(2)?, size: r.int(3)? as u64, sha256: r.text(4)?, received_at: r.text(5)? })
+    Ok(RecordMeta {
+        seq: r.int(0)?,
+        id: r.text(1)?,
+        device_id: r.text(2)?,
+        size: r.int(3)? as u64,
+        sha256: r.text(4)?,
+        received_at: r.text(5)?,
+    })
 }
 
 pub(crate) fn envelope_row(r: &impl Cols) -> Result<(RecordMeta, Vec<u8>), StoreError> {
@@ -269,7 +368,11 @@ pub(crate) fn code_row(r: &impl Cols) -> Result<CodeRow, StoreError> {
 
 /// Whether a code may enroll a device now: `Ok(the officer id to keep)` or why not. (That the
 /// device id is new is checked after, only for a usable code.)
-pub(crate) fn code_decision(code: Option<CodeRow>, d: &NewDevice<'_>, now: &str) -> Result<Option<String>, EnrollRefusal> {
+pub(crate) fn code_decision(
+    code: Option<CodeRow>,
+    d: &NewDevice<'_>,
+    now: &str,
+) -> Result<Option<String>, EnrollRefusal> {
     match code {
         None => Err(EnrollRefusal::UnknownCode),
         Some((_, Some(_), _)) => Err(EnrollRefusal::UsedCode),
@@ -280,7 +383,13 @@ pub(crate) fn code_decision(code: Option<CodeRow>, d: &NewDevice<'_>, now: &str)
 
 /// What a pushed record gets back: `stored` (when this push inserted it, with its size and
 /// time), the original receipt for the same bytes from the same device, or a conflict.
-pub(crate) fn item_result(id: &str, device: &str, existing: Option<Existing>, sha: &str, stored_at: Option<(u64, &str)>) -> ItemResult {
+pub(crate) fn item_result(
+    id: &str,
+    device: &str,
+    existing: Option<Existing>,
+    sha: &str,
+    stored_at: Option<(u64, &str)>,
+) -> ItemResult {
     match (existing, stored_at) {
         (_, Some((size, at))) => ItemResult { id: id.into(), status: ItemStatus::Stored, receipt: Some(Receipt::new(id, device, sha, size, at)), error: None },
         (Some((dev, old_sha, size, at)), None) if dev == device && old_sha == sha => {
@@ -306,15 +415,22 @@ macro_rules! both {
     };
 }
 
+/// The file a `sqlite:PATH` storage URL names (relative to `base`); `None` for PostgreSQL.
+pub fn sqlite_path(url: &str, base: &Path) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite:")?;
+    let p = Path::new(path.trim_start_matches("//"));
+    Some(if p.is_absolute() { p.to_path_buf() } else { base.join(p) })
+}
+
 impl Store {
     pub async fn open(url: &str, base: &Path, pg: &PgOptions) -> Result<Store, StoreError> {
         if describe(url) == "postgresql" {
             let ca = pg.ca.as_ref().map(|c| if c.is_absolute() { c.clone() } else { base.join(c) });
             Ok(Store::Postgres(postgres::Postgres::connect(url, ca.as_deref(), pg).await?))
         } else {
-            let path = url.strip_prefix("sqlite:").ok_or_else(|| StoreError::Refused(format!("storage `{url}` is neither sqlite:PATH nor postgres://...")))?;
-            let p = Path::new(path.trim_start_matches("//"));
-            let p = if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+            let p = sqlite_path(url, base).ok_or_else(|| {
+                StoreError::Refused(format!("storage `{url}` is neither sqlite:PATH nor postgres://..."))
+            })?;
             Ok(Store::Sqlite(sqlite::Sqlite::open(&p)?))
         }
     }
@@ -327,8 +443,8 @@ impl Store {
     }
 
     /// A code, hashed; with the officer id it was made for only when the hub keeps them.
-    pub async fn add_code(&self, code_hash: &str, officer: Option<&str>, now: &str, expires: &str) -> Result<(), StoreError> {
-        both!(self, s => s.add_code(code_hash, officer, now, expires))
+    pub async fn add_code(&self, code: &NewCode<'_>) -> Result<(), StoreError> {
+        both!(self, s => s.add_code(code))
     }
 
     /// Registers a device against an unused, unexpired code, and uses the code up, atomically.
@@ -360,8 +476,8 @@ impl Store {
 
     /// Stores a push in one transaction with its nonce. `None` when the nonce was seen before
     /// (nothing is written then).
-    pub async fn put_records(&self, device: &str, nonce: &Nonce<'_>, items: Vec<Incoming>, now: &str) -> Result<Option<Vec<ItemResult>>, StoreError> {
-        both!(self, s => s.put_records(device, nonce, items, now))
+    pub async fn put_records(&self, push: Push<'_>) -> Result<Option<Vec<ItemResult>>, StoreError> {
+        both!(self, s => s.put_records(push))
     }
 
     /// Records received after `after` (a sequence number), oldest first.
@@ -389,8 +505,8 @@ impl Store {
 
     /// Counts one enrollment attempt for (`scope`, `key`) in a window that restarts at `now`
     /// when it began before `window_floor`: (attempts in the window, when it began).
-    pub async fn enroll_attempt(&self, scope: &str, key: &str, now: &str, window_floor: &str) -> Result<(i64, String), StoreError> {
-        both!(self, s => s.enroll_attempt(scope, key, now, window_floor))
+    pub async fn enroll_attempt(&self, a: &Attempt<'_>) -> Result<(i64, String), StoreError> {
+        both!(self, s => s.enroll_attempt(a))
     }
 
     /// The attempts counted in windows that began at `since` or later.
@@ -408,6 +524,67 @@ impl Store {
         let a = both!(self, s => s.exec0(sql::FORGET_DEVICE_OFFICERS))?;
         let b = both!(self, s => s.exec0(sql::FORGET_CODE_OFFICERS))?;
         Ok(a + b)
+    }
+
+    /// Whether the storage answers and holds every table and column the hub uses.
+    pub async fn ready(&self) -> Result<(), NotReady> {
+        // A statement that names no table: it fails only when the database does not answer.
+        if let Err(e) = both!(self, s => s.probe("SELECT 1")) {
+            tracing::warn!(error = %e, "readiness: the storage does not answer");
+            return Err(NotReady::Unreachable);
+        }
+        for (table, cols) in COLUMNS {
+            let q = format!("SELECT {cols} FROM {table} LIMIT 0");
+            if let Err(e) = both!(self, s => s.probe(&q)) {
+                tracing::warn!(table, error = %e, "readiness: the schema is not current");
+                return Err(NotReady::Schema(table));
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn counts(&self) -> Result<Counts, StoreError> {
+        let v = both!(self, s => s.ints(sql::COUNTS))?;
+        match v[..] {
+            [records, active, revoked] => Ok(Counts { records, active, revoked }),
+            _ => Err(StoreError::Backend("the counts query returned another shape".into())),
+        }
+    }
+
+    /// Records with their envelopes after `after` (a sequence number), oldest first.
+    pub async fn records_after(&self, after: i64, limit: i64) -> Result<Vec<(RecordMeta, Vec<u8>)>, StoreError> {
+        both!(self, s => s.records_after(after, limit))
+    }
+
+    /// Runs a query of text columns (a fixed statement of [`sql`]): every row.
+    pub(crate) async fn texts(&self, q: &'static str) -> Result<Vec<Vec<Option<String>>>, StoreError> {
+        both!(self, s => s.texts(q))
+    }
+
+    /// Copies the SQLite database, while it serves, into a new file `to` (SQLite's online
+    /// backup API). PostgreSQL is backed up with `pg_dump` (docs/hub-ops.md).
+    pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.backup(to).await,
+            Store::Postgres(_) => Err(StoreError::Refused(
+                "a PostgreSQL hub is backed up with pg_dump and restored with pg_restore (docs/hub-ops.md)".into(),
+            )),
+        }
+    }
+
+    /// Whether `from` is a SQLite file holding every table and column the hub uses.
+    pub fn check_backup(from: &Path) -> Result<(), StoreError> {
+        sqlite::check_backup(from).map(drop)
+    }
+
+    /// Replaces the SQLite database's content with the backup `from`, in one transaction.
+    pub async fn restore(&self, from: &Path) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.restore(from).await,
+            Store::Postgres(_) => Err(StoreError::Refused(
+                "a PostgreSQL hub is restored with pg_restore from a pg_dump archive (docs/hub-ops.md)".into(),
+            )),
+        }
     }
 
     /// Every table's rows removed (tests only use this between runs on a shared PostgreSQL).

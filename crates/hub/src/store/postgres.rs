@@ -14,12 +14,14 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
-use sync::wire::{DeviceInfo, Incoming, ItemResult, RecordMeta};
+use sync::wire::{DeviceInfo, ItemResult, RecordMeta};
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::types::{FromSqlOwned, ToSql};
 use tokio_postgres::{NoTls, Row};
 
-use super::{sql, Attempts, Cols, Device, EnrollRefusal, NewDevice, Nonce, StoreError, StoredUnit};
+use super::{
+    sql, Attempt, Attempts, Cols, Device, EnrollRefusal, NewCode, NewDevice, Nonce, Push, StoreError, StoredUnit,
+};
 use crate::config::PgOptions;
 
 /// Hubs made before officer ids became optional: the columns lose NOT NULL (a no-op after).
@@ -58,7 +60,10 @@ pub enum PgTransport {
 fn is_local(h: &Host) -> bool {
     match h {
         Host::Unix(_) => true,
-        Host::Tcp(name) => name.eq_ignore_ascii_case("localhost") || name.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+        Host::Tcp(name) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
     }
 }
 
@@ -73,7 +78,8 @@ fn host_name(h: &Host) -> String {
 /// `sslmode=disable` is refused); without one, plaintext only when every host (and `hostaddr`)
 /// is on this machine. Errors name the host, never the password.
 pub fn pg_transport(url: &str, ca: Option<&Path>) -> Result<PgTransport, StoreError> {
-    let cfg = tokio_postgres::Config::from_str(url).map_err(|e| StoreError::Refused(format!("storage: the PostgreSQL URL is not valid: {e}")))?;
+    let cfg = tokio_postgres::Config::from_str(url)
+        .map_err(|e| StoreError::Refused(format!("storage: the PostgreSQL URL is not valid: {e}")))?;
     let remote: Vec<String> = cfg
         .get_hosts()
         .iter()
@@ -120,10 +126,21 @@ pub struct Postgres {
     connect_timeout: Duration,
 }
 
+/// Every record of a push in one statement, in the order sent.
+const INSERT_RECORDS: &str = "INSERT INTO records (record_id, device_id, size, sha256, received_at, envelope)
+     SELECT r.id, $2, r.size, r.sha256, $3, r.envelope
+     FROM UNNEST($1::text[], $4::bigint[], $5::text[], $6::bytea[]) WITH ORDINALITY AS r(id, size, sha256, envelope, n)
+     ORDER BY r.n
+     ON CONFLICT (record_id) DO NOTHING RETURNING record_id";
+/// The stored rows for these ids, as [`sql::RECORD`] reads one, with the id last.
+const EXISTING_RECORDS: &str =
+    "SELECT device_id, sha256, size, received_at, record_id FROM records WHERE record_id = ANY($1)";
+
 impl Postgres {
     pub async fn connect(url: &str, ca: Option<&Path>, opts: &PgOptions) -> Result<Postgres, StoreError> {
         let transport = pg_transport(url, ca)?;
-        let mut cfg = tokio_postgres::Config::from_str(url).map_err(|e| StoreError::Refused(format!("storage: the PostgreSQL URL is not valid: {e}")))?;
+        let mut cfg = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Refused(format!("storage: the PostgreSQL URL is not valid: {e}")))?;
         let connect_timeout = Duration::from_millis(opts.connect_timeout_ms);
         let statement = format!("-c statement_timeout={}", opts.statement_timeout_ms);
         let options = match cfg.get_options() {
@@ -152,17 +169,27 @@ impl Postgres {
             .map_err(|e| StoreError::Backend(format!("the PostgreSQL pool: {e}")))?;
         let p = Postgres { pool, connect_timeout };
         // Two hubs starting at once on an empty database would race on CREATE: serialize them.
-        p.lease().await?.batch_execute(&format!("SELECT pg_advisory_lock(4171); {} {MIGRATE} {TRIGGER} SELECT pg_advisory_unlock(4171);", super::tables("BIGSERIAL PRIMARY KEY", "BYTEA"))).await.map_err(be)?;
+        p.lease()
+            .await?
+            .batch_execute(&format!(
+                "SELECT pg_advisory_lock(4171); {} {MIGRATE} {TRIGGER} SELECT pg_advisory_unlock(4171);",
+                super::tables("BIGSERIAL PRIMARY KEY", "BYTEA")
+            ))
+            .await
+            .map_err(be)?;
         Ok(p)
     }
 
     /// Any free connection (a new one when none is free and the pool has room).
     async fn lease(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(|e| match e {
-            PoolError::Timeout(deadpool_postgres::TimeoutType::Create) => {
-                StoreError::Backend(format!("cannot reach PostgreSQL: no connection within {} ms (connect_timeout_ms)", self.connect_timeout.as_millis()))
-            }
-            PoolError::Timeout(_) => StoreError::Backend("every PostgreSQL connection stayed busy (the pool is full); try again later".into()),
+            PoolError::Timeout(deadpool_postgres::TimeoutType::Create) => StoreError::Backend(format!(
+                "cannot reach PostgreSQL: no connection within {} ms (connect_timeout_ms)",
+                self.connect_timeout.as_millis()
+            )),
+            PoolError::Timeout(_) => StoreError::Backend(
+                "every PostgreSQL connection stayed busy (the pool is full); try again later".into(),
+            ),
             PoolError::Backend(e) => StoreError::Backend(format!("cannot reach PostgreSQL: {}", describe(&e))),
             other => StoreError::Backend(format!("cannot reach PostgreSQL: {other}")),
         })
@@ -186,15 +213,25 @@ impl Postgres {
         self.lease().await?.execute(q, &[]).await.map_err(be)
     }
 
-    pub async fn add_code(&self, code_hash: &str, officer: Option<&str>, now: &str, expires: &str) -> Result<(), StoreError> {
-        self.lease().await?.execute(sql::ADD_CODE, &[&code_hash, &officer, &now, &expires]).await.map_err(be)?;
+    pub async fn add_code(&self, code: &NewCode<'_>) -> Result<(), StoreError> {
+        let c = code;
+        self.lease()
+            .await?
+            .execute(sql::ADD_CODE, &[&c.code_hash, &c.officer, &c.now, &c.expires])
+            .await
+            .map_err(be)?;
         Ok(())
     }
 
     pub async fn enroll(&self, d: &NewDevice<'_>, now: &str) -> Result<Result<(), EnrollRefusal>, StoreError> {
         let mut l = self.lease().await?;
         let tx = l.transaction().await.map_err(be)?;
-        let code = tx.query_opt(&format!("{} FOR UPDATE", sql::CODE), &[&d.code_hash]).await.map_err(be)?.map(|r| super::code_row(&r)).transpose()?;
+        let code = tx
+            .query_opt(&format!("{} FOR UPDATE", sql::CODE), &[&d.code_hash])
+            .await
+            .map_err(be)?
+            .map(|r| super::code_row(&r))
+            .transpose()?;
         let officer = match super::code_decision(code, d, now) {
             Ok(o) => o,
             Err(r) => return Ok(Err(r)),
@@ -236,25 +273,45 @@ impl Postgres {
         Ok(l.execute(sql::INSERT_NONCE, &[&nonce.signer, &nonce.nonce, &now]).await.map_err(be)? == 1)
     }
 
-    pub async fn put_records(&self, device: &str, nonce: &Nonce<'_>, items: Vec<Incoming>, now: &str) -> Result<Option<Vec<ItemResult>>, StoreError> {
+    pub async fn put_records(&self, push: Push<'_>) -> Result<Option<Vec<ItemResult>>, StoreError> {
+        let Push { device, nonce, items, now } = push;
+        let nonce = &nonce;
         let mut l = self.lease().await?;
         let tx = l.transaction().await.map_err(be)?;
         if !insert_nonce(&tx, nonce, now).await? {
             return Ok(None);
         }
-        let insert = tx.prepare(sql::INSERT_RECORD).await.map_err(be)?;
-        let mut out = Vec::with_capacity(items.len());
+        // One statement for the whole push (a round trip per record was most of a push's time);
+        // `seq` follows the order sent.
+        let n = items.len();
+        let (mut ids, mut sizes, mut shas, mut envelopes) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for it in items {
-            let size = it.envelope.len() as i64;
-            let inserted = tx.query_opt(&insert, &[&it.id, &device, &size, &it.sha256, &now, &it.envelope]).await.map_err(be)?;
-            let r = if inserted.is_some() {
-                super::item_result(&it.id, device, None, &it.sha256, Some((size as u64, now)))
-            } else {
-                let existing = tx.query_opt(sql::RECORD, &[&it.id]).await.map_err(be)?.map(|r| super::existing_row(&r)).transpose()?;
-                super::item_result(&it.id, device, existing, &it.sha256, None)
-            };
-            out.push(r);
+            sizes.push(it.envelope.len() as i64);
+            ids.push(it.id);
+            shas.push(it.sha256);
+            envelopes.push(it.envelope);
         }
+        let mut inserted = std::collections::HashSet::new();
+        for r in tx.query(INSERT_RECORDS, &[&ids, &device, &now, &sizes, &shas, &envelopes]).await.map_err(be)? {
+            inserted.insert(r.text(0)?);
+        }
+        // The first occurrence of an id just inserted is stored; any other is looked up.
+        let stored: Vec<bool> = ids.iter().map(|id| inserted.remove(id)).collect();
+        let lookup: Vec<&str> = ids.iter().zip(&stored).filter(|(_, s)| !**s).map(|(id, _)| id.as_str()).collect();
+        let mut existing = std::collections::HashMap::new();
+        if !lookup.is_empty() {
+            for r in tx.query(EXISTING_RECORDS, &[&lookup]).await.map_err(be)? {
+                existing.insert(r.text(4)?, super::existing_row(&r)?);
+            }
+        }
+        let out = (0..n)
+            .map(|i| {
+                let at = stored[i].then_some((sizes[i] as u64, now));
+                let old = if stored[i] { None } else { existing.get(&ids[i]).cloned() };
+                super::item_result(&ids[i], device, old, &shas[i], at)
+            })
+            .collect();
         tx.commit().await.map_err(be)?;
         Ok(Some(out))
     }
@@ -287,8 +344,9 @@ impl Postgres {
         Ok(Some(true))
     }
 
-    pub async fn enroll_attempt(&self, scope: &str, key: &str, now: &str, floor: &str) -> Result<(i64, String), StoreError> {
-        let r = self.lease().await?.query_one(sql::ENROLL_ATTEMPT, &[&scope, &key, &now, &floor]).await.map_err(be)?;
+    pub async fn enroll_attempt(&self, a: &Attempt<'_>) -> Result<(i64, String), StoreError> {
+        let p: [&(dyn ToSql + Sync); 4] = [&a.scope, &a.key, &a.now, &a.window_floor];
+        let r = self.lease().await?.query_one(sql::ENROLL_ATTEMPT, &p).await.map_err(be)?;
         Ok((r.int(0)?, r.text(1)?))
     }
 
@@ -296,8 +354,34 @@ impl Postgres {
         self.all(sql::ATTEMPTS, &[&since]).await?.iter().map(super::attempts_row).collect()
     }
 
+    /// Runs a query and reads no row.
+    pub async fn probe(&self, q: &str) -> Result<(), StoreError> {
+        self.lease().await?.query(q, &[]).await.map_err(be)?;
+        Ok(())
+    }
+
+    /// The first row of a query of integer columns.
+    pub async fn ints(&self, q: &'static str) -> Result<Vec<i64>, StoreError> {
+        let r = self.lease().await?.query_one(q, &[]).await.map_err(be)?;
+        (0..r.len()).map(|i| r.int(i)).collect()
+    }
+
+    pub async fn texts(&self, q: &'static str) -> Result<Vec<Vec<Option<String>>>, StoreError> {
+        self.all(q, &[]).await?.iter().map(|r| (0..r.len()).map(|i| r.opt_text(i)).collect()).collect()
+    }
+
+    pub async fn records_after(&self, after: i64, limit: i64) -> Result<Vec<(RecordMeta, Vec<u8>)>, StoreError> {
+        self.all(sql::RECORDS_AFTER, &[&after, &limit]).await?.iter().map(super::envelope_row).collect()
+    }
+
     pub async fn clear(&self) -> Result<(), StoreError> {
-        self.lease().await?.batch_execute("TRUNCATE records, nonces, unit_config, enroll_codes, devices, enroll_attempts RESTART IDENTITY").await.map_err(be)
+        self.lease()
+            .await?
+            .batch_execute(
+                "TRUNCATE records, nonces, unit_config, enroll_codes, devices, enroll_attempts RESTART IDENTITY",
+            )
+            .await
+            .map_err(be)
     }
 }
 
@@ -345,16 +429,29 @@ mod tests {
         ] {
             assert_eq!(pg_transport(local, None).unwrap(), PgTransport::Local, "{local}");
         }
-        for remote in ["postgres://u:secret-pw@db.example.org/db", "postgres://u:secret-pw@10.0.0.5/db", "postgres://u:secret-pw@127.0.0.1,db.example.org/db", "host=localhost hostaddr=10.1.2.3 user=u password=secret-pw"] {
+        for remote in [
+            "postgres://u:secret-pw@db.example.org/db",
+            "postgres://u:secret-pw@10.0.0.5/db",
+            "postgres://u:secret-pw@127.0.0.1,db.example.org/db",
+            "host=localhost hostaddr=10.1.2.3 user=u password=secret-pw",
+        ] {
             let m = refusal(remote, None);
             assert!(m.contains("not on this machine") && m.contains("[postgres]") && m.contains("ca"), "{remote}: {m}");
             assert!(!m.contains("secret-pw"), "the error never shows the password: {m}");
-            assert_eq!(pg_transport(remote, Some(ca)).unwrap(), PgTransport::Tls(ca.into()), "{remote}: with a CA it is TLS");
+            assert_eq!(
+                pg_transport(remote, Some(ca)).unwrap(),
+                PgTransport::Tls(ca.into()),
+                "{remote}: with a CA it is TLS"
+            );
         }
         assert!(refusal("postgres://u:p@db.example.org/db", None).contains("db.example.org"), "names the host");
         assert!(refusal("postgres://u:p@127.0.0.1/db?sslmode=require", None).contains("sslmode=require"));
         assert!(refusal("postgres://u:p@db.example.org/db?sslmode=disable", Some(ca)).contains("sslmode=disable"));
-        assert_eq!(pg_transport("postgres://u:p@127.0.0.1/db", Some(ca)).unwrap(), PgTransport::Tls(ca.into()), "a CA means TLS even on loopback");
+        assert_eq!(
+            pg_transport("postgres://u:p@127.0.0.1/db", Some(ca)).unwrap(),
+            PgTransport::Tls(ca.into()),
+            "a CA means TLS even on loopback"
+        );
         assert!(refusal("postgres://u:p@host/db?nonsense=1", None).contains("not valid"));
     }
 }

@@ -6,9 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::types::FromSql;
 use rusqlite::{params, Connection, OptionalExtension, Params, TransactionBehavior};
-use sync::wire::{DeviceInfo, Incoming, ItemResult, RecordMeta};
+use sync::wire::{DeviceInfo, ItemResult, RecordMeta};
 
-use super::{sql, Attempts, Cols, Device, EnrollRefusal, NewDevice, Nonce, StoreError, StoredUnit};
+use super::{
+    sql, Attempt, Attempts, Cols, Device, EnrollRefusal, NewCode, NewDevice, Nonce, Push, StoreError, StoredUnit,
+};
 
 const TRIGGER: &str = "
 CREATE TRIGGER IF NOT EXISTS records_never_overwritten BEFORE UPDATE ON records
@@ -53,7 +55,12 @@ fn get<T: FromSql>(r: &rusqlite::Row, i: usize) -> Result<T, StoreError> {
 cols_via!(rusqlite::Row<'_>, get);
 
 /// Every row of a query, each read with `f`.
-fn all<T, P: Params>(c: &Connection, q: &str, p: P, f: impl Fn(&rusqlite::Row) -> Result<T, StoreError>) -> Result<Vec<T>, StoreError> {
+fn all<T, P: Params>(
+    c: &Connection,
+    q: &str,
+    p: P,
+    f: impl Fn(&rusqlite::Row) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
     let mut st = c.prepare_cached(q).map_err(be)?;
     let mut rows = st.query(p).map_err(be)?;
     let mut out = Vec::new();
@@ -64,7 +71,12 @@ fn all<T, P: Params>(c: &Connection, q: &str, p: P, f: impl Fn(&rusqlite::Row) -
 }
 
 /// The first row of a query, if any, read with `f`.
-fn first<T, P: Params>(c: &Connection, q: &str, p: P, f: impl Fn(&rusqlite::Row) -> Result<T, StoreError>) -> Result<Option<T>, StoreError> {
+fn first<T, P: Params>(
+    c: &Connection,
+    q: &str,
+    p: P,
+    f: impl Fn(&rusqlite::Row) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
     let mut st = c.prepare_cached(q).map_err(be)?;
     let mut rows = st.query(p).map_err(be)?;
     rows.next().map_err(be)?.map(f).transpose()
@@ -78,7 +90,8 @@ pub struct Sqlite {
 impl Sqlite {
     pub fn open(path: &Path) -> Result<Sqlite, StoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(format!("creating {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Backend(format!("creating {}: {e}", dir.display())))?;
         }
         let mut conn = Connection::open(path).map_err(be)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(be)?;
@@ -87,19 +100,27 @@ impl Sqlite {
             return Err(StoreError::Backend(format!("{} could not switch to WAL (got {mode})", path.display())));
         }
         conn.pragma_update(None, "synchronous", "FULL").map_err(be)?;
-        let strict: Option<bool> =
-            conn.query_row("SELECT \"notnull\" FROM pragma_table_info('devices') WHERE name = 'officer_id'", [], |r| r.get(0)).optional().map_err(be)?;
+        let strict: Option<bool> = conn
+            .query_row("SELECT \"notnull\" FROM pragma_table_info('devices') WHERE name = 'officer_id'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(be)?;
         if strict == Some(true) {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(be)?;
             tx.execute_batch(RELAX_OFFICER_ID).map_err(be)?;
             tx.commit().map_err(be)?;
         }
         conn.pragma_update(None, "foreign_keys", "ON").map_err(be)?;
-        conn.execute_batch(&format!("{}{TRIGGER}", super::tables("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"))).map_err(be)?;
+        conn.execute_batch(&format!("{}{TRIGGER}", super::tables("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB")))
+            .map_err(be)?;
         Ok(Sqlite { conn: Arc::new(Mutex::new(conn)) })
     }
 
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
             let mut c = conn.lock().map_err(|_| StoreError::Backend("the storage lock is poisoned".into()))?;
@@ -120,8 +141,13 @@ impl Sqlite {
         self.run(move |c| Ok(c.execute(q, []).map_err(be)? as u64)).await
     }
 
-    pub async fn add_code(&self, code_hash: &str, officer: Option<&str>, now: &str, expires: &str) -> Result<(), StoreError> {
-        let (h, o, n, x) = (code_hash.to_string(), officer.map(str::to_string), now.to_string(), expires.to_string());
+    pub async fn add_code(&self, code: &NewCode<'_>) -> Result<(), StoreError> {
+        let (h, o, n, x) = (
+            code.code_hash.to_string(),
+            code.officer.map(str::to_string),
+            code.now.to_string(),
+            code.expires.to_string(),
+        );
         self.run(move |c| {
             c.execute(sql::ADD_CODE, params![h, o, n, x]).map_err(be)?;
             Ok(())
@@ -130,7 +156,13 @@ impl Sqlite {
     }
 
     pub async fn enroll(&self, d: &NewDevice<'_>, now: &str) -> Result<Result<(), EnrollRefusal>, StoreError> {
-        let (h, id, key, keep, now) = (d.code_hash.to_string(), d.device_id.to_string(), d.public_key.to_string(), d.keep_officer_id, now.to_string());
+        let (h, id, key, keep, now) = (
+            d.code_hash.to_string(),
+            d.device_id.to_string(),
+            d.public_key.to_string(),
+            d.keep_officer_id,
+            now.to_string(),
+        );
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(be)?;
             let code = first(&tx, sql::CODE, [&h], |r| super::code_row(r))?;
@@ -183,7 +215,9 @@ impl Sqlite {
         self.run(move |c| insert_nonce(c, &s, &n, &now)).await
     }
 
-    pub async fn put_records(&self, device: &str, nonce: &Nonce<'_>, items: Vec<Incoming>, now: &str) -> Result<Option<Vec<ItemResult>>, StoreError> {
+    pub async fn put_records(&self, push: Push<'_>) -> Result<Option<Vec<ItemResult>>, StoreError> {
+        let Push { device, nonce, items, now } = push;
+        let nonce = &nonce;
         let (dev, s, n, now) = (device.to_string(), nonce.signer.to_string(), nonce.nonce.to_string(), now.to_string());
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(be)?;
@@ -193,7 +227,10 @@ impl Sqlite {
             let mut out = Vec::with_capacity(items.len());
             for it in items {
                 let size = it.envelope.len() as i64;
-                let inserted = first(&tx, sql::INSERT_RECORD, params![it.id, dev, size, it.sha256, now, it.envelope], |r| r.int(0))?;
+                let inserted =
+                    first(&tx, sql::INSERT_RECORD, params![it.id, dev, size, it.sha256, now, it.envelope], |r| {
+                        r.int(0)
+                    })?;
                 let r = if inserted.is_some() {
                     super::item_result(&it.id, &dev, None, &it.sha256, Some((size as u64, now.as_str())))
                 } else {
@@ -239,14 +276,99 @@ impl Sqlite {
         .await
     }
 
-    pub async fn enroll_attempt(&self, scope: &str, key: &str, now: &str, floor: &str) -> Result<(i64, String), StoreError> {
-        let (scope, key, now, floor) = (scope.to_string(), key.to_string(), now.to_string(), floor.to_string());
-        self.run(move |c| c.query_row(sql::ENROLL_ATTEMPT, params![scope, key, now, floor], |r| Ok((r.get(0)?, r.get(1)?))).map_err(be)).await
+    pub async fn enroll_attempt(&self, a: &Attempt<'_>) -> Result<(i64, String), StoreError> {
+        let (scope, key, now, floor) =
+            (a.scope.to_string(), a.key.to_string(), a.now.to_string(), a.window_floor.to_string());
+        self.run(move |c| {
+            c.query_row(sql::ENROLL_ATTEMPT, params![scope, key, now, floor], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(be)
+        })
+        .await
     }
 
     pub async fn enroll_attempts(&self, since: &str) -> Result<Vec<Attempts>, StoreError> {
         let since = since.to_string();
         self.run(move |c| all(c, sql::ATTEMPTS, [&since], |r| super::attempts_row(r))).await
+    }
+
+    /// Runs a query and reads no row.
+    pub async fn probe(&self, q: &str) -> Result<(), StoreError> {
+        let q = q.to_string();
+        self.run(move |c| {
+            let mut st = c.prepare(&q).map_err(be)?;
+            let mut rows = st.query([]).map_err(be)?;
+            rows.next().map_err(be)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The first row of a query of integer columns.
+    pub async fn ints(&self, q: &'static str) -> Result<Vec<i64>, StoreError> {
+        self.run(move |c| {
+            let mut st = c.prepare_cached(q).map_err(be)?;
+            let n = st.column_count();
+            st.query_row([], |r| (0..n).map(|i| r.get(i)).collect()).map_err(be)
+        })
+        .await
+    }
+
+    pub async fn texts(&self, q: &'static str) -> Result<Vec<Vec<Option<String>>>, StoreError> {
+        self.run(move |c| {
+            let mut st = c.prepare_cached(q).map_err(be)?;
+            let n = st.column_count();
+            let mut rows = st.query([]).map_err(be)?;
+            let mut out: Vec<Vec<Option<String>>> = Vec::new();
+            while let Some(r) = rows.next().map_err(be)? {
+                out.push((0..n).map(|i| r.get(i)).collect::<Result<_, _>>().map_err(be)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub async fn records_after(&self, after: i64, limit: i64) -> Result<Vec<(RecordMeta, Vec<u8>)>, StoreError> {
+        self.run(move |c| all(c, sql::RECORDS_AFTER, params![after, limit], |r| super::envelope_row(r))).await
+    }
+
+    /// The online backup API, all pages in one step (one read transaction: a consistent copy
+    /// while writers go on), into a temporary file beside `to` that is synced and renamed.
+    pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        let to = to.to_path_buf();
+        if to.exists() {
+            return Err(StoreError::Refused(format!("{} already exists; not overwriting it", to.display())));
+        }
+        let tmp = to.with_file_name(format!(
+            ".{}.partial",
+            to.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "backup".into())
+        ));
+        self.run(move |c| {
+            let _ = std::fs::remove_file(&tmp);
+            let io = |what: &str, e: std::io::Error| StoreError::Backend(format!("{what} {}: {e}", tmp.display()));
+            {
+                let mut dst = Connection::open(&tmp).map_err(be)?;
+                copy_all(&rusqlite::backup::Backup::new(c, &mut dst).map_err(be)?)?;
+            }
+            std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| io("syncing", e))?;
+            std::fs::rename(&tmp, &to).map_err(|e| io("renaming", e))?;
+            if let Some(dir) = to.parent() {
+                std::fs::File::open(dir).and_then(|f| f.sync_all()).map_err(|e| io("syncing the folder of", e))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Copies the backup `from` over this database (the backup API, one transaction). `from`
+    /// must hold the hub's tables; it is opened read-only.
+    pub async fn restore(&self, from: &Path) -> Result<(), StoreError> {
+        let from = from.to_path_buf();
+        self.run(move |c| {
+            let src = check_backup(&from)?;
+            copy_all(&rusqlite::backup::Backup::new(&src, c).map_err(be)?)?;
+            Ok(())
+        })
+        .await
     }
 
     pub async fn clear(&self) -> Result<(), StoreError> {
@@ -256,6 +378,37 @@ impl Sqlite {
         })
         .await
     }
+}
+
+/// Every page in one step (`sqlite3_backup_step(-1)`), retried while the other side is busy
+/// (up to the busy timeout's 10 s).
+fn copy_all(b: &rusqlite::backup::Backup) -> Result<(), StoreError> {
+    use rusqlite::backup::StepResult;
+    for _ in 0..200 {
+        match b.step(-1).map_err(be)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More | StepResult::Busy | StepResult::Locked => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            _ => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    }
+    Err(StoreError::Backend("the backup could not finish: the database stayed busy for 10 s".into()))
+}
+
+/// Opens `from` read-only and checks that it holds every table and column the hub uses.
+pub fn check_backup(from: &Path) -> Result<Connection, StoreError> {
+    let src = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| StoreError::Refused(format!("{}: {e}", from.display())))?;
+    for (table, cols) in super::COLUMNS {
+        src.prepare(&format!("SELECT {cols} FROM {table} LIMIT 0")).map_err(|e| {
+            StoreError::Refused(format!(
+                "{} is not a hub backup: table `{table}` is missing or lacks a column ({e})",
+                from.display()
+            ))
+        })?;
+    }
+    Ok(src)
 }
 
 /// False when this signer used this nonce before.

@@ -23,7 +23,10 @@ fn init_enroll_status_revoke() {
     let config = String::from_utf8_lossy(&o.stdout).trim().to_string();
     assert_eq!(config, dir.join("hub.toml").display().to_string());
     let cfg = hub::config::Config::read(std::path::Path::new(&config)).unwrap();
-    assert_eq!((cfg.listen.to_string().as_str(), cfg.storage.as_str(), cfg.unit_key.as_deref()), ("127.0.0.1:8443", "sqlite:hub.db", Some(unit.as_str())));
+    assert_eq!(
+        (cfg.listen.to_string().as_str(), cfg.storage.as_str(), cfg.unit_key.as_deref()),
+        ("127.0.0.1:8443", "sqlite:hub.db", Some(unit.as_str()))
+    );
     for f in ["tls/ca.pem", "tls/hub.pem"] {
         assert!(dir.join(f).exists(), "{f}");
     }

@@ -23,7 +23,7 @@ use sync::HubClient;
 use crate::support::*;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Fault {
+pub(crate) enum Fault {
     Pass,
     /// Close the connection before anything reaches the hub.
     Refuse,
@@ -50,11 +50,14 @@ fn pick(rng: &mut StdRng) -> Fault {
     }
 }
 
-/// A one-request-per-connection HTTP proxy with seeded faults.
-struct Proxy {
-    addr: SocketAddr,
+/// A one-request-per-connection HTTP proxy with seeded faults, in front of one hub or, round
+/// robin, several replicas.
+pub(crate) struct Proxy {
+    pub addr: SocketAddr,
     stop: Arc<AtomicBool>,
     pub faults: Arc<Mutex<Vec<Fault>>>,
+    /// Each duplicated request's line and the statuses of its two deliveries (0: no answer).
+    pub second_deliveries: Arc<Mutex<Vec<(String, u16, u16)>>>,
 }
 
 fn read_request(s: &mut TcpStream) -> Option<(Vec<u8>, Vec<u8>)> {
@@ -83,7 +86,11 @@ fn read_request(s: &mut TcpStream) -> Option<(Vec<u8>, Vec<u8>)> {
         buf.extend_from_slice(&chunk[..n]);
     }
     // One request per connection: ask the hub to close after answering.
-    let head: String = head.lines().filter(|l| !l.to_ascii_lowercase().starts_with("connection:") && !l.is_empty()).map(|l| format!("{l}\r\n")).collect();
+    let head: String = head
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:") && !l.is_empty())
+        .map(|l| format!("{l}\r\n"))
+        .collect();
     Some((format!("{head}connection: close\r\n\r\n").into_bytes(), buf[head_end..head_end + len].to_vec()))
 }
 
@@ -97,7 +104,12 @@ fn forward(upstream: SocketAddr, head: &[u8], body: &[u8]) -> Option<Vec<u8>> {
     Some(answer)
 }
 
-fn handle(mut c: TcpStream, upstream: SocketAddr, fault: Fault) {
+/// The status code of an HTTP answer, 0 when there is none.
+fn status_of(answer: &[u8]) -> u16 {
+    std::str::from_utf8(answer.get(9..12).unwrap_or_default()).ok().and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+fn handle(mut c: TcpStream, upstream: SocketAddr, fault: Fault, second: &Mutex<Vec<(String, u16, u16)>>) {
     let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
     let Some((head, body)) = read_request(&mut c) else { return };
     match fault {
@@ -119,7 +131,10 @@ fn handle(mut c: TcpStream, upstream: SocketAddr, fault: Fault) {
         }
         Fault::Duplicate => {
             let first = forward(upstream, &head, &body);
-            let _ = forward(upstream, &head, &body);
+            let again = forward(upstream, &head, &body);
+            let line = String::from_utf8_lossy(&head).lines().next().unwrap_or_default().to_string();
+            let statuses = (first.as_deref().map_or(0, status_of), again.as_deref().map_or(0, status_of));
+            second.lock().unwrap().push((line, statuses.0, statuses.1));
             if let Some(a) = first {
                 let _ = c.write_all(&a);
             }
@@ -137,28 +152,57 @@ fn handle(mut c: TcpStream, upstream: SocketAddr, fault: Fault) {
 }
 
 impl Proxy {
-    fn start(upstream: SocketAddr, seed: u64) -> Proxy {
+    pub fn start(upstream: SocketAddr, seed: u64) -> Proxy {
+        Proxy::round_robin(vec![upstream], seed)
+    }
+
+    /// Each new connection goes to the next upstream in turn.
+    pub fn round_robin(upstreams: Vec<SocketAddr>, seed: u64) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let faults = Arc::new(Mutex::new(Vec::new()));
-        let (s, f) = (stop.clone(), faults.clone());
+        let second_deliveries = Arc::new(Mutex::new(Vec::new()));
+        let (s, f, d) = (stop.clone(), faults.clone(), second_deliveries.clone());
         std::thread::spawn(move || {
             let mut rng = StdRng::seed_from_u64(seed);
+            let mut n = 0;
             while !s.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((c, _)) => {
                         let _ = c.set_nonblocking(false);
                         let fault = pick(&mut rng);
                         f.lock().unwrap().push(fault);
-                        std::thread::spawn(move || handle(c, upstream, fault));
+                        let (upstream, d) = (upstreams[n % upstreams.len()], d.clone());
+                        n += 1;
+                        std::thread::spawn(move || handle(c, upstream, fault, &d));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(2)),
                 }
             }
         });
-        Proxy { addr, stop, faults }
+        Proxy { addr, stop, faults, second_deliveries }
+    }
+}
+
+impl Proxy {
+    /// NW-03: a signed request delivered twice is never carried out twice: at most one of the
+    /// two deliveries succeeds (the first may have failed before the hub committed it, when a
+    /// replica was killed or the database was down). Only the unsigned probes may succeed twice.
+    pub fn assert_no_replay_accepted(&self, what: &str) -> usize {
+        let seconds = self.second_deliveries.lock().unwrap();
+        let ok = |s: &u16| (200..300).contains(s);
+        for (line, first, again) in seconds.iter() {
+            if ["/health", "/healthz", "/readyz"].contains(&line.split(' ').nth(1).unwrap_or_default()) {
+                continue;
+            }
+            assert!(
+                !(ok(first) && ok(again)),
+                "{what}: `{line}` delivered twice was carried out twice ({first}, {again})"
+            );
+        }
+        seconds.len()
     }
 }
 
@@ -168,7 +212,7 @@ impl Drop for Proxy {
     }
 }
 
-fn env_count(var: &str, default: usize) -> usize {
+pub(crate) fn env_count(var: &str, default: usize) -> usize {
     std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
@@ -187,7 +231,7 @@ fn hub_ids(client: &HubClient, h: &TestHub, device: &str) -> Vec<String> {
 
 /// Checks the set workload after healing: lost = acked - hub = {}; no duplicates; every
 /// record marked synced on the device is on the hub.
-fn check_exactly_once(v: &vault::Vault, on_hub: &[String], what: &str) {
+pub(crate) fn check_exactly_once(v: &vault::Vault, on_hub: &[String], what: &str) {
     let acked: BTreeSet<String> = v.records().unwrap().into_iter().map(|r| r.id).collect();
     let synced: BTreeSet<String> = v.records().unwrap().into_iter().filter(|r| r.synced).map(|r| r.id).collect();
     let hub: BTreeSet<String> = on_hub.iter().cloned().collect();
@@ -231,13 +275,18 @@ fn rl_06_nw_04_seeded_proxy_faults_lose_and_double_nothing() {
                     Err(e) => panic!("{} seed {seed}: {e}", b.name()),
                 }
             }
+            proxy.assert_no_replay_accepted(&format!("{} seed {seed}", b.name()));
             for f in proxy.faults.lock().unwrap().iter() {
                 *seen.entry(format!("{f:?}").split('(').next().unwrap().to_string()).or_default() += 1;
             }
             check_exactly_once(&v, &hub_ids(&direct, &h, v.device_id()), &format!("{} seed {seed}", b.name()));
         }
         for f in ["Pass", "Refuse", "Delay", "CutRequest", "DropAnswer", "CutAnswer", "Duplicate"] {
-            assert!(seen.get(f).copied().unwrap_or(0) > 0, "{}: fault {f} never happened in {runs} runs: {seen:?}", b.name());
+            assert!(
+                seen.get(f).copied().unwrap_or(0) > 0,
+                "{}: fault {f} never happened in {runs} runs: {seen:?}",
+                b.name()
+            );
         }
         if runs >= 20 {
             assert!(already > 0, "{}: NW-04: no record was ever acknowledged again after a lost answer", b.name());
@@ -246,7 +295,7 @@ fn rl_06_nw_04_seeded_proxy_faults_lose_and_double_nothing() {
     }
 }
 
-fn spawn_hub(config: &std::path::Path) -> Child {
+pub(crate) fn spawn_hub(config: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_fieldscreen-hub"))
         .args(["serve", "--config", config.to_str().unwrap()])
         .env("FIELDSCREEN_HUB_LOG", "warn")
@@ -256,7 +305,7 @@ fn spawn_hub(config: &std::path::Path) -> Child {
         .unwrap()
 }
 
-fn wait_up(client: &HubClient) {
+pub(crate) fn wait_up(client: &HubClient) {
     let t = Instant::now();
     while client.probe().is_err() {
         assert!(t.elapsed() < Duration::from_secs(20), "the hub did not come up");
@@ -303,7 +352,15 @@ fn nw_05_rl_06_a_hub_killed_with_sigkill_during_pushes_loses_nothing_it_acknowle
             use sync::RequestSigner;
             let bytes = serde_json::to_vec(&doc).unwrap();
             let sig = base64::engine::general_purpose::STANDARD.encode(unit.sign(&bytes).unwrap());
-            client.publish_unit(&unit, &sync::wire::SignedUnit { document: base64::engine::general_purpose::STANDARD.encode(&bytes), signature: sig }).unwrap();
+            client
+                .publish_unit(
+                    &unit,
+                    &sync::wire::SignedUnit {
+                        document: base64::engine::general_purpose::STANDARD.encode(&bytes),
+                        signature: sig,
+                    },
+                )
+                .unwrap();
         }
         let lib = library();
         let mut rng = StdRng::seed_from_u64(42);
@@ -343,18 +400,23 @@ fn nw_05_rl_06_a_hub_killed_with_sigkill_during_pushes_loses_nothing_it_acknowle
         assert!(v.records().unwrap().len() >= 3 * kills.min(1), "records were written during the kills");
         child.kill().unwrap();
         child.wait().unwrap();
-        eprintln!("{}: {kills} SIGKILLs, {} records, {} device passes", b.name(), v.records().unwrap().len(), passes.load(Ordering::Relaxed));
+        eprintln!(
+            "{}: {kills} SIGKILLs, {} records, {} device passes",
+            b.name(),
+            v.records().unwrap().len(),
+            passes.load(Ordering::Relaxed)
+        );
     }
 }
 
 /// The custodian's view of a hub running in another process.
-struct TestHubView<'a> {
-    client: &'a HubClient,
-    unit: &'a sync::KeySigner,
+pub(crate) struct TestHubView<'a> {
+    pub client: &'a HubClient,
+    pub unit: &'a sync::KeySigner,
 }
 
 impl TestHubView<'_> {
-    fn ids(&self, device: &str) -> Vec<String> {
+    pub fn ids(&self, device: &str) -> Vec<String> {
         let mut out = Vec::new();
         let mut after = 0;
         loop {

@@ -81,7 +81,10 @@ fn nw_08_silent_and_half_sent_tls_connections_are_closed_on_time_while_a_device_
         let (took, _) = until_closed(s, t, Duration::from_secs(4), &format!("slow TLS connection {i}"));
         assert!(took >= Duration::from_millis(700), "connection {i} closed too early ({took:?})");
         assert!(took > synced, "connection {i} was still open when the sync finished ({synced:?})");
-        assert!(took < Duration::from_millis(2500), "connection {i}: closed after {took:?}, the header timeout is 800 ms");
+        assert!(
+            took < Duration::from_millis(2500),
+            "connection {i}: closed after {took:?}, the header timeout is 800 ms"
+        );
     }
     assert_eq!(h.record_count(), 3);
 }
@@ -94,8 +97,10 @@ fn nw_08_a_trickled_body_gets_408_and_an_idle_connection_is_closed_on_plain_http
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let t = Instant::now();
-    s.write_all(b"POST /v1/enroll HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n")
-        .unwrap();
+    s.write_all(
+        b"POST /v1/enroll HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n",
+    )
+    .unwrap();
     let mut w = s.try_clone().unwrap();
     let writer = std::thread::spawn(move || {
         for _ in 0..400 {
@@ -212,14 +217,20 @@ impl Drop for HubProcess {
 
 #[test]
 fn nw_08_the_connection_cap_is_logged_once_and_shutdown_drains() {
-    let p = HubProcess::start("[limits]\nmax_connections = 3\nheader_timeout_ms = 1000\nidle_timeout_ms = 1000\n", None);
+    let p =
+        HubProcess::start("[limits]\nmax_connections = 3\nheader_timeout_ms = 1000\nidle_timeout_ms = 1000\n", None);
     let held: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(p.addr).unwrap()).collect();
     std::thread::sleep(Duration::from_millis(200));
     let t = Instant::now();
     assert_eq!(p.health(), 200, "a fourth connection is served once a slot frees");
     let waited = t.elapsed();
     assert!(waited >= Duration::from_millis(500), "it waited for a slot ({waited:?})");
-    assert_eq!(p.lines_with("connection limit reached"), 1, "one log line when the cap is reached: {:?}", p.log.lock().unwrap());
+    assert_eq!(
+        p.lines_with("connection limit reached"),
+        1,
+        "one log line when the cap is reached: {:?}",
+        p.log.lock().unwrap()
+    );
     drop(held);
     // An idle keep-alive connection does not hold up shutdown.
     let mut idle = TcpStream::connect(p.addr).unwrap();
@@ -232,14 +243,34 @@ fn nw_08_the_connection_cap_is_logged_once_and_shutdown_drains() {
     unsafe { libc::kill(p.child.id() as i32, libc::SIGINT) };
     let status = p.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
-    assert!(t.elapsed() < Duration::from_millis(900), "the drain closed the idle connection at once ({:?})", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(900),
+        "the drain closed the idle connection at once ({:?})",
+        t.elapsed()
+    );
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(p.lines_with("hub stopped"), 1);
 }
 
+/// `systemctl stop` sends SIGTERM: the hub drains and exits cleanly, as on Ctrl-C.
+#[test]
+fn sigterm_drains_the_hub_and_it_exits_cleanly() {
+    let mut p = HubProcess::start("", None);
+    assert_eq!(p.health(), 200);
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(p.child.id() as i32, libc::SIGTERM) };
+    let status = p.child.wait().unwrap();
+    assert!(status.success(), "SIGTERM: {status:?}");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(p.lines_with("hub stopped"), 1, "{:?}", p.log.lock().unwrap());
+}
+
 #[test]
 fn nw_08_running_out_of_file_descriptors_does_not_spin() {
-    let p = HubProcess::start("[limits]\nmax_connections = 1000\nheader_timeout_ms = 4000\nidle_timeout_ms = 4000\n", Some(48));
+    let p = HubProcess::start(
+        "[limits]\nmax_connections = 1000\nheader_timeout_ms = 4000\nidle_timeout_ms = 4000\n",
+        Some(48),
+    );
     let held: Vec<TcpStream> = (0..80).map(|_| TcpStream::connect(p.addr).unwrap()).collect();
     std::thread::sleep(Duration::from_millis(300));
     let (c0, t0) = (p.cpu_ticks(), Instant::now());

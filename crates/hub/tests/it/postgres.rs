@@ -49,10 +49,7 @@ fn nw_01_the_hub_reaches_postgresql_over_tls_checked_against_the_configured_ca()
     let rt = rt();
     let name = format!("fs-tls-{}", uuid::Uuid::now_v7().simple());
     let schema_url = format!("{}&application_name={name}", pg_schema_url(&url));
-    let opts = PgOptions {
-        ca: Some(ca.clone()),
-        ..PgOptions::default()
-    };
+    let opts = PgOptions { ca: Some(ca.clone()), ..PgOptions::default() };
     rt.block_on(async {
         let store = Store::open(&schema_url, std::path::Path::new("/"), &opts).await.expect("TLS with the script's CA");
         let code = hub::admin::new_code(&store, None, 1, Utc::now()).await.unwrap();
@@ -101,11 +98,7 @@ fn a_busy_postgresql_connection_does_not_block_requests_a_free_one_can_serve_and
     let Some(url) = pg_url() else { return };
     let rt = rt();
     let schema_url = pg_schema_url(&url);
-    let opts = PgOptions {
-        pool_size: 2,
-        statement_timeout_ms: 1500,
-        ..PgOptions::default()
-    };
+    let opts = PgOptions { pool_size: 2, statement_timeout_ms: 1500, ..PgOptions::default() };
     rt.block_on(async {
         let store = Store::open(&schema_url, std::path::Path::new("/"), &opts).await.unwrap();
         let code = hub::admin::new_code(&store, None, 1, Utc::now()).await.unwrap();
@@ -115,12 +108,7 @@ fn a_busy_postgresql_connection_does_not_block_requests_a_free_one_can_serve_and
         let mut blocker = plain(&schema_url).await;
         let tx = blocker.transaction().await.unwrap();
         tx.execute("SELECT 1 FROM enroll_codes WHERE code_hash = $1 FOR UPDATE", &[&hash]).await.unwrap();
-        let d = NewDevice {
-            code_hash: &hash,
-            device_id: "dev-1",
-            public_key: "k",
-            keep_officer_id: false,
-        };
+        let d = NewDevice { code_hash: &hash, device_id: "dev-1", public_key: "k", keep_officer_id: false };
         let t = Instant::now();
         let now = hub::stamp(Utc::now());
         let (blocked, quick) = tokio::join!(store.enroll(&d, &now), async {
@@ -135,15 +123,24 @@ fn a_busy_postgresql_connection_does_not_block_requests_a_free_one_can_serve_and
         });
         let (slowest, done) = quick;
         assert!(slowest < Duration::from_millis(500), "a request waited {slowest:?} behind the busy connection");
-        assert!(done < Duration::from_millis(1400), "all ten were served while the other connection was busy ({done:?})");
+        assert!(
+            done < Duration::from_millis(1400),
+            "all ten were served while the other connection was busy ({done:?})"
+        );
         match blocked {
             Err(StoreError::Backend(m)) => assert!(m.contains("statement timeout"), "{m}"),
             other => panic!("the blocked statement should time out: {other:?}"),
         }
         let took = t.elapsed();
-        assert!(took >= Duration::from_millis(1400) && took < Duration::from_secs(5), "statement_timeout_ms = 1500 fired after {took:?}");
+        assert!(
+            took >= Duration::from_millis(1400) && took < Duration::from_secs(5),
+            "statement_timeout_ms = 1500 fired after {took:?}"
+        );
         tx.rollback().await.unwrap();
-        assert!(store.enroll(&d, &hub::stamp(Utc::now())).await.unwrap().is_ok(), "the pool recovers: the code enrolls once free");
+        assert!(
+            store.enroll(&d, &hub::stamp(Utc::now())).await.unwrap().is_ok(),
+            "the pool recovers: the code enrolls once free"
+        );
     });
 }
 
@@ -156,12 +153,10 @@ fn connecting_to_a_postgresql_that_never_answers_times_out() {
         std::thread::sleep(Duration::from_secs(4));
         drop(conns);
     });
-    let opts = PgOptions {
-        connect_timeout_ms: 700,
-        ..PgOptions::default()
-    };
+    let opts = PgOptions { connect_timeout_ms: 700, ..PgOptions::default() };
     let t = Instant::now();
-    let r = rt().block_on(Store::open(&format!("postgres://u:p@127.0.0.1:{port}/db"), std::path::Path::new("/"), &opts));
+    let r =
+        rt().block_on(Store::open(&format!("postgres://u:p@127.0.0.1:{port}/db"), std::path::Path::new("/"), &opts));
     let took = t.elapsed();
     match r {
         Err(StoreError::Backend(m)) => assert!(m.contains("connect_timeout_ms"), "{m}"),

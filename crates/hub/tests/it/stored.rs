@@ -11,7 +11,8 @@ use crate::support::*;
 /// rows start with `| \`column\` |`.
 fn documented() -> BTreeMap<String, Vec<String>> {
     let doc = std::fs::read_to_string(repo().join("docs/sync.md")).unwrap();
-    let section = doc.split("\n## What the hub stores").nth(1).expect("docs/sync.md has a section `## What the hub stores`");
+    let section =
+        doc.split("\n## What the hub stores").nth(1).expect("docs/sync.md has a section `## What the hub stores`");
     let section = section.split("\n## ").next().unwrap();
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut current: Option<String> = None;
@@ -60,7 +61,10 @@ fn stored(h: &TestHub, b: &Backend) -> (BTreeMap<String, Vec<String>>, Vec<Optio
             let (c, conn) = tokio_postgres::connect(&h.cfg.storage, tokio_postgres::NoTls).await.unwrap();
             tokio::spawn(conn);
             let tables = c
-                .query("SELECT table_name::TEXT FROM information_schema.tables WHERE table_schema = current_schema()", &[])
+                .query(
+                    "SELECT table_name::TEXT FROM information_schema.tables WHERE table_schema = current_schema()",
+                    &[],
+                )
                 .await
                 .unwrap();
             for t in tables {
@@ -69,7 +73,10 @@ fn stored(h: &TestHub, b: &Backend) -> (BTreeMap<String, Vec<String>>, Vec<Optio
                 let row = rows.first().unwrap_or_else(|| panic!("postgresql: no row stored in {t}"));
                 out.insert(t, row.columns().iter().map(|c| c.name().to_string()).collect());
             }
-            let officers = c.query("SELECT officer_id FROM devices UNION ALL SELECT officer_id FROM enroll_codes", &[]).await.unwrap();
+            let officers = c
+                .query("SELECT officer_id FROM devices UNION ALL SELECT officer_id FROM enroll_codes", &[])
+                .await
+                .unwrap();
             (out, officers.iter().map(|r| r.get(0)).collect())
         }),
     }
@@ -101,7 +108,11 @@ fn pr_01_the_hub_stores_exactly_what_docs_sync_md_lists() {
         let h = busy_hub(&b, false);
         let (tables, officers) = stored(&h, &b);
         assert_eq!(tables, doc, "{}: the stored tables and columns are the documented ones", b.name());
-        assert!(officers.iter().all(Option::is_none), "{}: PR-01: no officer id is kept by default: {officers:?}", b.name());
+        assert!(
+            officers.iter().all(Option::is_none),
+            "{}: PR-01: no officer id is kept by default: {officers:?}",
+            b.name()
+        );
         assert!(h.devices().iter().all(|d| d.officer_id.is_none()));
     }
 }
@@ -115,10 +126,7 @@ fn pr_01_the_officer_id_is_kept_only_when_the_hub_is_configured_to() {
         assert_eq!(kept, [MARKER, MARKER], "{}: the device's row, and the unused code", b.name());
         assert_eq!(h.devices()[0].officer_id.as_deref(), Some(MARKER));
         // Turning it off again forgets them at the next start.
-        let cfg = hub::config::Config {
-            keep_officer_id: false,
-            ..h.cfg.clone()
-        };
+        let cfg = hub::config::Config { keep_officer_id: false, ..h.cfg.clone() };
         let mut h = h;
         let r = h.running.take().unwrap();
         h.rt.block_on(r.stop());
@@ -130,6 +138,12 @@ fn pr_01_the_officer_id_is_kept_only_when_the_hub_is_configured_to() {
     let dir = tempfile::tempdir().unwrap();
     let v = new_vault(dir.path());
     enroll(&h, &v);
-    let bytes: Vec<u8> = std::fs::read_dir(h.dir.path()).unwrap().flat_map(|e| std::fs::read(e.unwrap().path()).unwrap_or_default()).collect();
-    assert!(!bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()), "the officer id is nowhere in the hub's files");
+    let bytes: Vec<u8> = std::fs::read_dir(h.dir.path())
+        .unwrap()
+        .flat_map(|e| std::fs::read(e.unwrap().path()).unwrap_or_default())
+        .collect();
+    assert!(
+        !bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()),
+        "the officer id is nowhere in the hub's files"
+    );
 }

@@ -47,11 +47,15 @@ pub fn backends() -> Vec<Backend> {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             match rt.block_on(tokio_postgres::connect(&url, tokio_postgres::NoTls)) {
                 Ok(_) => out.push(Backend::Postgres(url)),
-                Err(e) if require => panic!("FIELDSCREEN_REQUIRE_PG=1 but PostgreSQL at FIELDSCREEN_PG_URL is not reachable: {e}"),
+                Err(e) if require => {
+                    panic!("FIELDSCREEN_REQUIRE_PG=1 but PostgreSQL at FIELDSCREEN_PG_URL is not reachable: {e}")
+                }
                 Err(e) => eprintln!("PostgreSQL suite skipped: {e}"),
             }
         }
-        _ if require => panic!("FIELDSCREEN_REQUIRE_PG=1 but FIELDSCREEN_PG_URL is not set (scripts/postgres.sh prints it)"),
+        _ if require => {
+            panic!("FIELDSCREEN_REQUIRE_PG=1 but FIELDSCREEN_PG_URL is not set (scripts/postgres.sh prints it)")
+        }
         _ => {}
     }
     out
@@ -96,6 +100,7 @@ pub fn config(dir: &Path, storage: String, unit_key: Option<String>, tls: bool) 
         limits: Default::default(),
         enroll_limits: Default::default(),
         postgres: Default::default(),
+        metrics: Default::default(),
         tls,
         base: dir.to_path_buf(),
     }
@@ -141,11 +146,18 @@ impl TestHub {
     }
 
     pub fn code(&self, officer: &str) -> String {
-        self.rt.block_on(hub::admin::new_code(self.store(), self.cfg.keep_officer_id.then_some(officer), 24, Utc::now())).unwrap()
+        self.rt
+            .block_on(hub::admin::new_code(self.store(), self.cfg.keep_officer_id.then_some(officer), 24, Utc::now()))
+            .unwrap()
     }
 
     pub fn client(&self) -> HubClient {
-        let cas: Vec<String> = self.cfg.tls.as_ref().map(|t| vec![std::fs::read_to_string(self.cfg.path(&t.ca)).unwrap()]).unwrap_or_default();
+        let cas: Vec<String> = self
+            .cfg
+            .tls
+            .as_ref()
+            .map(|t| vec![std::fs::read_to_string(self.cfg.path(&t.ca)).unwrap()])
+            .unwrap_or_default();
         HubClient::new(&self.url, &cas).unwrap()
     }
 
@@ -171,7 +183,9 @@ impl TestHub {
         let code = self.code(officer);
         let public_key = key.public_key();
         let proof = B64.encode(key.sign(&wire::enroll_proof_input(&code, &key.id, &public_key)).unwrap());
-        self.client().enroll(&EnrollRequest { code, device_id: key.id.clone(), officer_id: None, public_key, proof }).unwrap();
+        self.client()
+            .enroll(&EnrollRequest { code, device_id: key.id.clone(), officer_id: None, public_key, proof })
+            .unwrap();
         key
     }
 }
@@ -226,7 +240,14 @@ impl Raw {
     }
 
     pub fn now(signer: &dyn RequestSigner, method: &str, path: &str, body: Vec<u8>) -> Raw {
-        Raw::signed(signer, method, path, body, Utc::now().timestamp(), &wire::sha256_hex(uuid::Uuid::now_v7().as_bytes())[..32])
+        Raw::signed(
+            signer,
+            method,
+            path,
+            body,
+            Utc::now().timestamp(),
+            &wire::sha256_hex(uuid::Uuid::now_v7().as_bytes())[..32],
+        )
     }
 
     pub fn without(mut self, name: &str) -> Raw {
@@ -260,7 +281,8 @@ impl Raw {
     /// Sends and expects a refusal: (status, kind, message).
     pub fn refused(&self, base: &str) -> (u16, String, String) {
         let (s, b) = self.send(base);
-        let e: ErrorBody = serde_json::from_slice(&b).unwrap_or_else(|_| panic!("{s}: not an error body: {}", String::from_utf8_lossy(&b)));
+        let e: ErrorBody = serde_json::from_slice(&b)
+            .unwrap_or_else(|_| panic!("{s}: not an error body: {}", String::from_utf8_lossy(&b)));
         (s, e.kind, e.message)
     }
 }
@@ -269,21 +291,10 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn walk(dir: &Path, out: &mut Vec<Source>) {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            walk(&p, out)
-        } else if p.extension().is_some_and(|e| e == "toml") {
-            out.push(Source { path: p.display().to_string(), text: std::fs::read_to_string(&p).unwrap() });
-        }
-    }
-}
-
 pub fn library() -> Library {
-    let mut sources = Vec::new();
-    walk(&repo().join("screening-protocols"), &mut sources);
+    let files = durable::read_toml_files(&repo().join("screening-protocols")).unwrap();
+    let sources: Vec<Source> =
+        files.into_iter().map(|(p, text)| Source { path: p.display().to_string(), text }).collect();
     screening::load(&sources).unwrap_or_else(|p| panic!("the shipped library: {p:?}"))
 }
 
@@ -325,6 +336,11 @@ impl Custodian {
 
 /// Publishes a unit configuration naming the custodian, signed with the hub's unit key.
 pub fn publish_unit(h: &TestHub, c: &Custodian, serial: u64) {
+    publish_unit_with(&h.client(), h.unit.as_ref(), c, serial)
+}
+
+/// Publishes a unit configuration naming the custodian through `client`, signed with `unit`.
+pub fn publish_unit_with(client: &HubClient, unit: &KeySigner, c: &Custodian, serial: u64) {
     let doc = wire::UnitDocument {
         format: wire::UNIT_FORMAT.into(),
         unit: "test unit".into(),
@@ -334,8 +350,8 @@ pub fn publish_unit(h: &TestHub, c: &Custodian, serial: u64) {
         files: Default::default(),
     };
     let bytes = serde_json::to_vec(&doc).unwrap();
-    let signature = B64.encode(h.unit.sign(&bytes).unwrap());
-    h.client().publish_unit(h.unit.as_ref(), &wire::SignedUnit { document: B64.encode(&bytes), signature }).unwrap();
+    let signature = B64.encode(unit.sign(&bytes).unwrap());
+    client.publish_unit(unit, &wire::SignedUnit { document: B64.encode(&bytes), signature }).unwrap();
 }
 
 /// Enrolls a real vault with the hub.

@@ -49,18 +49,33 @@ fn nw_01_nw_02_another_ca_a_wrong_name_or_an_expired_certificate_all_fail() {
     let expired = hub_with(&ca, &["127.0.0.1"], (2020, 1, 1), (2021, 1, 1));
     let m = untrusted(&expired, vec![ca.cert_pem()], "an expired certificate");
     assert!(m.contains("Expired") || m.contains("expired"), "{m}");
-    HubClient::new(&good.url, &[other.cert_pem(), ca.cert_pem()]).unwrap().probe().expect("NW-02: a rotation pin is accepted");
+    HubClient::new(&good.url, &[other.cert_pem(), ca.cert_pem()])
+        .unwrap()
+        .probe()
+        .expect("NW-02: a rotation pin is accepted");
 }
 
 #[test]
 fn nw_01_there_is_no_way_to_skip_certificate_checks() {
-    let src = ["src/client.rs", "src/device.rs", "src/lib.rs"]
-        .iter()
-        .map(|f| std::fs::read_to_string(repo().join("crates/sync").join(f)).unwrap())
-        .chain(std::fs::read_dir(repo().join("crates/hub/src")).unwrap().filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok()))
-        .collect::<String>();
-    for bad in ["danger", "disable_verification", "accept_invalid"] {
-        assert!(!src.contains(bad), "`{bad}` found in the sync or hub sources");
+    let files = |dir: &str| -> Vec<(String, String)> {
+        std::fs::read_dir(repo().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
+            .collect()
+    };
+    for (path, src) in files("crates/sync/src").into_iter().chain(files("crates/hub/src")) {
+        for bad in ["danger_", "disable_verification", "accept_invalid", "NoVerif"] {
+            assert!(!src.contains(bad), "`{bad}` found in {path}");
+        }
+        // One custom verifier exists: enrolling from a CA fingerprint. It takes its one trust
+        // anchor from the fingerprint and checks the hub's certificate with webpki like every
+        // other connection (`nw_01_enrolling_from_a_fingerprint_…` shows it refusing).
+        if src.contains("danger") {
+            assert!(path.ends_with("crates/sync/src/pin.rs"), "a custom certificate verifier in {path}");
+            assert!(src.contains("webpki.verify_server_cert(end_entity"), "pin.rs must check the chain with webpki");
+        }
     }
 }
 
@@ -79,7 +94,71 @@ fn nw_02_a_hub_presenting_another_ca_is_refused_and_audited_on_the_device() {
         Err(SyncError::Untrusted(_)) => {}
         other => panic!("expected an untrusted hub, got {other:?}"),
     }
-    assert!(v.audit_events().unwrap().iter().any(|a| a.kind == "untrusted-hub" && a.subject.as_deref() == Some(impostor.url.as_str())));
+    assert!(v
+        .audit_events()
+        .unwrap()
+        .iter()
+        .any(|a| a.kind == "untrusted-hub" && a.subject.as_deref() == Some(impostor.url.as_str())));
     assert_eq!(v.outbox().unwrap().len(), 1, "nothing was sent");
     assert_eq!(impostor.record_count(), 0);
+}
+
+/// NW-01, NW-02: enrolling from the unit CA's fingerprint instead of its file. The hub presents
+/// its CA after its own certificate; the device accepts only a CA with the fingerprint given
+/// (the one `fieldscreen-hub enroll` prints) that issued the hub's certificate for this host.
+#[test]
+fn nw_01_enrolling_from_a_fingerprint_pins_the_unit_ca_and_refuses_anything_else() {
+    let h = TestHub::start_with(&Backend::Sqlite, true);
+    let path = h.dir.path().join("hub.toml");
+    std::fs::write(&path, toml::to_string(&h.cfg).unwrap()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fieldscreen-hub"))
+        .args(["enroll", "--config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let code = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    let fp = hub::tls::ca_fingerprint(&h.cfg.path(&h.cfg.tls.as_ref().unwrap().ca)).unwrap();
+    assert!(said.contains(&fp), "enroll prints the unit CA fingerprint: {said}");
+
+    // Typed in lower case with colons, as someone might.
+    let typed = fp.to_lowercase().replace(' ', ":");
+    let pem = sync::pin::ca_from_fingerprint(&h.url, &typed).unwrap();
+    let body = |p: &str| p.lines().filter(|l| !l.starts_with("-----")).collect::<String>();
+    assert_eq!(body(&pem), body(&h.ca_pems()[0]), "the CA kept is the unit CA itself");
+    let dir = tempfile::tempdir().unwrap();
+    let v = new_vault(dir.path());
+    sync::device::enroll(&v, &h.url, &code, vec![pem], None, chrono::Utc::now()).unwrap();
+    assert!(v.enrollment().unwrap().is_some());
+
+    // Another CA's fingerprint: refused, naming the fingerprint.
+    let other = Authority::new("someone else's CA").unwrap();
+    let other_fp = sync::wire::fingerprint(&pem_der(&other.cert_pem()));
+    match sync::pin::ca_from_fingerprint(&h.url, &other_fp) {
+        Err(SyncError::Untrusted(m)) => assert!(m.contains("fingerprint"), "{m}"),
+        other => panic!("another CA's fingerprint: {other:?}"),
+    }
+    // The right fingerprint, but the hub's certificate is not for this host: webpki refuses it.
+    let ca = Authority::new("unit CA").unwrap();
+    let wrong_name = hub_with(&ca, &["hub.elsewhere.example"], (2024, 1, 1), (2036, 1, 1));
+    let ca_fp = sync::wire::fingerprint(&pem_der(&ca.cert_pem()));
+    match sync::pin::ca_from_fingerprint(&wrong_name.url, &ca_fp) {
+        Err(SyncError::Untrusted(m)) => assert!(!m.contains("fingerprint"), "{m}"),
+        other => panic!("a certificate for another host: {other:?}"),
+    }
+    // Bad input says what is wrong.
+    for (url, fp, says) in
+        [(h.url.as_str(), "1234", "64"), (h.url.as_str(), "zz", "hex"), ("http://127.0.0.1:1", ca_fp.as_str(), "https")]
+    {
+        match sync::pin::ca_from_fingerprint(url, fp) {
+            Err(SyncError::Invalid(m)) => assert!(m.contains(says), "{m}"),
+            other => panic!("{url} {fp}: {other:?}"),
+        }
+    }
+}
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    use base64::Engine;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
 }
