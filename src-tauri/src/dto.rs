@@ -8,7 +8,7 @@ use screening::answer::AnswerKind;
 use screening::encounter::{Choice, Encounter};
 use screening::model::{AnswerSpec, Guidance, ItemKind, Population};
 use screening::training::{Debrief, Learning, Trainer};
-use screening::{Answer, Flag, Outcome, Status};
+use screening::{Answer, Direction, Flag, Outcome, Status, TranslationStatus};
 
 /// Why a command failed: a closed set, generated to TypeScript, that the UI matches
 /// exhaustively. The wire names are the ones the UI has always seen (the vault's
@@ -266,16 +266,25 @@ pub struct Home {
     pub resources: Vec<CardResource>,
 }
 
+/// A language as the officer and the person see it: its own name, which way it is written, how
+/// far its translation can be trusted, and whether it can be read aloud.
 #[derive(Debug, Clone, Serialize, TS)]
-pub struct LanguageName {
+pub struct LanguageView {
     pub code: String,
+    /// In its own script ("العربية").
     pub name: String,
+    /// Its English name, for the officer.
+    pub english: String,
+    pub direction: Direction,
+    pub status: TranslationStatus,
+    /// An offline voice (or recorded audio) can read the person's words aloud.
+    pub read_aloud: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct NewScreeningOptions {
     pub protocols: Vec<ProtocolSummary>,
-    pub languages: Vec<LanguageName>,
+    pub languages: Vec<LanguageView>,
     pub encounter_types: Vec<Choice>,
     pub settings: Vec<Choice>,
     pub interpreters: Vec<Choice>,
@@ -406,6 +415,8 @@ pub struct SessionView {
     pub draft_id: Option<String>,
     pub protocol: ProtocolHeading,
     pub language: String,
+    /// The person's language: its name, direction and translation status.
+    pub language_info: LanguageView,
     pub current: Option<ItemView>,
     pub position: Position,
     pub can_go_back: bool,

@@ -22,7 +22,7 @@ use screening::{Answer, Event, Library, Policy, Session};
 use vault::{CreateOptions, UnlockPolicy, Vault, VaultError, MIN_ITERATIONS};
 
 use crate::dto::*;
-use crate::view::{protocol_summary, session_view};
+use crate::view::{language_view, protocol_summary, session_view};
 
 /// Settings chosen at setup that are needed before unlocking (which unlock rules apply). Not
 /// secret; the key file beside it already names the officer.
@@ -411,10 +411,7 @@ impl Field {
         codes.sort();
         codes.dedup();
         Ok(NewScreeningOptions {
-            languages: codes
-                .into_iter()
-                .map(|code| LanguageName { name: encounter::language_name(&code).unwrap_or(&code).to_string(), code })
-                .collect(),
+            languages: codes.into_iter().map(|code| language_view(&self.library, &code)).collect(),
             protocols,
             encounter_types: encounter::ENCOUNTER_TYPES.to_vec(),
             settings: encounter::SETTINGS.to_vec(),
@@ -493,7 +490,13 @@ impl Field {
 
     pub fn view(&self) -> Result<SessionView, CommandError> {
         let o = self.open()?;
-        Ok(session_view(&o.session, &o.language, Some(o.draft.clone()), o.saved_events, o.handover))
+        Ok(session_view(
+            &o.session,
+            language_view(&self.library, &o.language),
+            Some(o.draft.clone()),
+            o.saved_events,
+            o.handover,
+        ))
     }
 
     /// Applies an event in memory, saves it, and only then keeps it.

@@ -9,7 +9,7 @@ use screening::training::{debrief_session, Scenario};
 use screening::{Answer, Event, Library, Session};
 
 use crate::dto::*;
-use crate::view::session_view;
+use crate::view::{language_view, session_view};
 
 struct Run {
     scenario: String,
@@ -117,7 +117,7 @@ impl Training {
                 trainer: s.trainer.clone(),
                 learning: s.learning.clone(),
             },
-            session: session_view(&run.session, &s.language, None, 0, false),
+            session: session_view(&run.session, language_view(&self.library, &s.language), None, 0, false),
             person,
         })
     }

@@ -2,7 +2,7 @@
 //! training one.
 
 use screening::model::{AnswerSpec, ItemKind};
-use screening::{Protocol, Session, Status};
+use screening::{Direction, Library, Protocol, Session, Status, TranslationStatus};
 
 use crate::dto::*;
 
@@ -18,15 +18,39 @@ pub fn protocol_summary(p: &Protocol) -> ProtocolSummary {
     }
 }
 
-/// The screen for a session in language `lang`.
+/// `code` as the registry describes it; a language the registry does not know is shown by its
+/// code, left to right, and never as reviewed.
+pub fn language_view(lib: &Library, code: &str) -> LanguageView {
+    match lib.language(code) {
+        Some(l) => LanguageView {
+            code: l.code.clone(),
+            name: l.name.clone(),
+            english: l.english.clone(),
+            direction: l.direction,
+            status: l.status.clone(),
+            read_aloud: l.voice.is_some(),
+        },
+        None => LanguageView {
+            code: code.to_string(),
+            name: code.to_string(),
+            english: code.to_string(),
+            direction: Direction::Ltr,
+            status: TranslationStatus::Unreviewed,
+            read_aloud: false,
+        },
+    }
+}
+
+/// The screen for a session in `language`.
 pub fn session_view(
     s: &Session,
-    lang: &str,
+    language: LanguageView,
     draft_id: Option<String>,
     saved_events: u64,
     handover: bool,
 ) -> SessionView {
     let p = s.protocol();
+    let lang = language.code.as_str();
     let words = |m: &std::collections::BTreeMap<String, String>| m.get(lang).or_else(|| m.get("en")).cloned();
     let current = s.current().map(|it| {
         let sec = &p.sections[it.section];
@@ -63,6 +87,7 @@ pub fn session_view(
         draft_id,
         protocol: ProtocolHeading { id: p.id.clone(), version: p.version.clone(), title: p.title.clone() },
         language: lang.to_string(),
+        language_info: language.clone(),
         current,
         position: Position { index, total },
         can_go_back: s.can_go_back(),
@@ -111,13 +136,13 @@ mod tests {
         for p in &lib.protocols {
             for lang in &p.languages {
                 let mut s = Session::new(Arc::new(p.clone()));
-                let mut view = session_view(&s, lang, None, 0, false);
+                let mut view = session_view(&s, language_view(&lib, lang), None, 0, false);
                 assert!(view.current.as_ref().unwrap().section.safety, "{}: safety comes first", p.id);
                 while let Some(item) = view.current.clone() {
                     assert!(!item.text.is_empty(), "{} {}: no words for {lang}", p.id, item.id);
                     assert!(!item.guidance.why.is_empty());
                     s.answer(&item.id, first_answer(&item)).unwrap();
-                    view = session_view(&s, lang, None, 0, false);
+                    view = session_view(&s, language_view(&lib, lang), None, 0, false);
                     assert!(s.log().len() < 200);
                 }
                 assert_ne!(view.status, Status::InProgress);
@@ -130,11 +155,12 @@ mod tests {
     fn spanish_words_and_wire_shapes() {
         let lib = crate::content::shipped().unwrap();
         let s = Session::new(Arc::new(lib.protocol("adult-roadside").unwrap().clone()));
-        let v = serde_json::to_value(session_view(&s, "es", Some("d".into()), 3, true)).unwrap();
+        let v = serde_json::to_value(session_view(&s, language_view(&lib, "es"), Some("d".into()), 3, true)).unwrap();
         for key in [
             "draft_id",
             "protocol",
             "language",
+            "language_info",
             "current",
             "position",
             "can_go_back",

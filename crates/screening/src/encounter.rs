@@ -81,25 +81,6 @@ pub const SOURCES: &[&str] = &[
     "OVC Human Trafficking Task Force e-Guide, 3.4 Interpreters: https://ovcttac.gov/taskforceguide/eguide/3-operating-a-task-force/34-addressing-common-operational-challenges/interpreters",
 ];
 
-/// Languages by their own names, for the language picker.
-pub const LANGUAGE_NAMES: &[(&str, &str)] = &[
-    ("ar", "العربية"),
-    ("en", "English"),
-    ("es", "Español"),
-    ("fr", "Français"),
-    ("ht", "Kreyòl ayisyen"),
-    ("ko", "한국어"),
-    ("pt", "Português"),
-    ("ru", "Русский"),
-    ("tl", "Tagalog"),
-    ("vi", "Tiếng Việt"),
-    ("zh", "中文"),
-];
-
-pub fn language_name(code: &str) -> Option<&'static str> {
-    LANGUAGE_NAMES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
-}
-
 /// What the officer recorded about the encounter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -25,6 +25,7 @@ mod raw;
 pub mod resources;
 mod satisfy;
 pub mod training;
+pub mod translations;
 
 pub use answer::{Answer, AnswerKind};
 pub use cases::{run_case, CaseResult};
@@ -35,3 +36,4 @@ pub use load::{load, Library, Source};
 pub use model::{Group, Item, ItemKind, Population, Protocol};
 pub use outcome::Outcome;
 pub use resources::{Directory, Policy, Resource, UnitRecipient};
+pub use translations::{Direction, Language, TranslationStatus};

@@ -1,6 +1,6 @@
 //! Loading a content library from (path, text) pairs: tells each file's kind and hands it to
 //! that kind's compile step, in dependency order (glossary, checklists, protocols, directories,
-//! policies, cases, scenarios).
+//! policies, cases, scenarios), the language registry before all of them.
 //!
 //! No IO here: callers read files and pass their text. Every problem is a [`Problem`] with a
 //! position; the loader returns all of them rather than stopping at the first.
@@ -12,6 +12,7 @@ use crate::language::{compile_glossary, Glossary};
 use crate::model::Protocol;
 use crate::resources::{Directory, Policy};
 use crate::training::Scenario;
+use crate::translations::{compile_registry, Language};
 
 /// One content file, as read by the caller.
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub struct Library {
     pub directories: Vec<Directory>,
     pub policies: Vec<Policy>,
     pub scenarios: Vec<Scenario>,
+    /// The language registry: every language the person's words come in, with its status.
+    pub languages: Vec<Language>,
 }
 
 impl Library {
@@ -41,6 +44,9 @@ impl Library {
     pub fn scenario(&self, id: &str) -> Option<&Scenario> {
         self.scenarios.iter().find(|s| s.id == id)
     }
+    pub fn language(&self, code: &str) -> Option<&Language> {
+        self.languages.iter().find(|l| l.code == code)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +58,7 @@ pub enum FileKind {
     Directory,
     Policy,
     Scenario,
+    Languages,
 }
 
 /// Tells a content file's kind from its first table header.
@@ -66,6 +73,7 @@ pub fn file_kind(text: &str) -> Option<FileKind> {
             "[directory]" => FileKind::Directory,
             "[policy]" => FileKind::Policy,
             "[scenario]" => FileKind::Scenario,
+            "[[language]]" => FileKind::Languages,
             _ => continue,
         };
         return Some(kind);
@@ -85,14 +93,20 @@ pub fn load(sources: &[Source]) -> Result<Library, Vec<Problem>> {
             problems.push(cx.problem(
                 0,
                 "not a Fieldscreen content file",
-                Some("it should start with [protocol], [checklist], [[case]], [[term]], [directory], [policy] or [scenario]".into()),
+                Some("it should start with [protocol], [checklist], [[case]], [[term]], [directory], [policy], [scenario] or [[language]]".into()),
             ));
         }
         kinds.push(kind);
     }
     let of = |k: FileKind| sources.iter().zip(&kinds).filter(move |(_, kk)| **kk == Some(k)).map(|(s, _)| s);
 
-    // Glossary first: protocol text is checked against it.
+    // The language registry first: every other kind's languages are checked against it.
+    for s in of(FileKind::Languages) {
+        let found = compile_registry(&FileCtx { path: &s.path, text: &s.text }, &lib.languages, &mut problems);
+        lib.languages.extend(found);
+    }
+
+    // Glossary next: protocol text is checked against it.
     let mut terms = Vec::new();
     for s in of(FileKind::Glossary) {
         compile_glossary(&FileCtx { path: &s.path, text: &s.text }, &mut terms, &mut problems);
@@ -109,7 +123,7 @@ pub fn load(sources: &[Source]) -> Result<Library, Vec<Problem>> {
     for s in of(FileKind::Protocol) {
         let cx = FileCtx { path: &s.path, text: &s.text };
         let before = problems.len();
-        if let Some(p) = crate::protocol::compile(&cx, &checklists, &lib.glossary, &mut problems) {
+        if let Some(p) = crate::protocol::compile(&cx, &checklists, &lib.glossary, &lib.languages, &mut problems) {
             if let Some(other) = lib.protocols.iter().find(|o| o.id == p.id) {
                 problems.push(cx.problem(0, format!("protocol `{}` is also defined in {}", p.id, other.path), None));
             } else if problems.len() == before {
@@ -120,7 +134,7 @@ pub fn load(sources: &[Source]) -> Result<Library, Vec<Problem>> {
 
     for s in of(FileKind::Directory) {
         let cx = FileCtx { path: &s.path, text: &s.text };
-        if let Some(d) = crate::resources::compile_directory(&cx, &mut problems) {
+        if let Some(d) = crate::resources::compile_directory(&cx, &lib.languages, &mut problems) {
             lib.directories.push(d);
         }
     }

@@ -18,6 +18,7 @@ use crate::language::Glossary;
 use crate::model::*;
 use crate::raw::{RawItem, RawProtocolFile};
 use crate::satisfy;
+use crate::translations::{check_fixed_parts, Language};
 
 type S<T> = Spanned<T>;
 
@@ -26,10 +27,11 @@ pub(crate) fn compile(
     cx: &FileCtx,
     checklists: &[Checklist],
     glossary: &Glossary,
+    registry: &[Language],
     out: &mut Vec<Problem>,
 ) -> Option<Protocol> {
     let raw = parse_toml::<RawProtocolFile>(cx, out)?;
-    compile_protocol(cx, raw, checklists, glossary, out)
+    compile_protocol(cx, raw, checklists, glossary, registry, out)
 }
 
 /// An item as gathered from a protocol or a checklist, with the file it came from.
@@ -85,6 +87,7 @@ fn compile_protocol(
     raw: RawProtocolFile,
     checklists: &[Checklist],
     glossary: &Glossary,
+    registry: &[Language],
     out: &mut Vec<Problem>,
 ) -> Option<Protocol> {
     let before = out.len();
@@ -112,6 +115,22 @@ fn compile_protocol(
                 format!("languages must include `{must}`"),
                 Some("every protocol ships in English and Spanish at least".into()),
             ));
+        }
+    }
+    if !registry.is_empty() {
+        for lang in &languages {
+            if !registry.iter().any(|l| l.code == *lang) {
+                out.push(
+                    cx.problem(
+                        h.languages.span().start,
+                        format!("language `{lang}` is not in the language registry"),
+                        Some(
+                            "register it (name, direction, translation status) in screening-protocols/languages.toml"
+                                .into(),
+                        ),
+                    ),
+                );
+            }
         }
     }
     let mut hasher = Sha256::new();
@@ -259,6 +278,8 @@ fn compile_protocol(
                     check_text(gcx, glossary, t, lang, out);
                     text.insert(lang.clone(), t.get_ref().clone());
                 }
+                let texts: Vec<(&str, &S<String>)> = r.text.iter().map(|(l, t)| (l.as_str(), t)).collect();
+                check_fixed_parts(gcx, &format!("item `{}`", r.id.get_ref()), &texts, "en", out);
             }
         }
         let guidance = match &r.guidance {
@@ -679,6 +700,8 @@ fn answer_spec(
                 for (lang, t) in &c.text {
                     check_text(cx, glossary, t, lang, out);
                 }
+                let texts: Vec<(&str, &S<String>)> = c.text.iter().map(|(l, t)| (l.as_str(), t)).collect();
+                check_fixed_parts(cx, &format!("choice `{}`", c.id.get_ref()), &texts, "en", out);
                 if let Some(l) = &c.label {
                     check_text(cx, glossary, l, "en", out);
                 }

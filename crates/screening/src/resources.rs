@@ -7,6 +7,7 @@ use toml::Spanned;
 
 use crate::diag::{parse_toml, FileCtx, Problem};
 use crate::ids::check_id;
+use crate::translations::{check_fixed_parts, Language};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,7 +43,7 @@ struct RawResource {
     languages: Vec<String>,
     note: Option<String>,
     #[serde(default)]
-    description: BTreeMap<String, String>,
+    description: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,7 +73,7 @@ pub struct Directory {
 }
 
 /// Reads and checks one resource directory file.
-pub(crate) fn compile_directory(cx: &FileCtx, out: &mut Vec<Problem>) -> Option<Directory> {
+pub(crate) fn compile_directory(cx: &FileCtx, registry: &[Language], out: &mut Vec<Problem>) -> Option<Directory> {
     let raw = parse_toml::<RawDirectory>(cx, out)?;
     let before = out.len();
     check_id(cx, &raw.directory.id, out);
@@ -105,6 +106,17 @@ pub(crate) fn compile_directory(cx: &FileCtx, out: &mut Vec<Problem>) -> Option<
                 ));
             }
         }
+        for (lang, t) in &r.description {
+            if !registry.is_empty() && !registry.iter().any(|l| l.code == *lang) {
+                out.push(cx.problem(
+                    t.span().start,
+                    format!("description in `{lang}`, which the language registry does not list"),
+                    Some("register the language in screening-protocols/languages.toml or remove this text".into()),
+                ));
+            }
+        }
+        let texts: Vec<(&str, &Spanned<String>)> = r.description.iter().map(|(l, t)| (l.as_str(), t)).collect();
+        check_fixed_parts(cx, &format!("resource `{}`", r.id.get_ref()), &texts, "en", out);
         resources.push(Resource {
             id: r.id.into_inner(),
             name: r.name,
@@ -116,7 +128,7 @@ pub(crate) fn compile_directory(cx: &FileCtx, out: &mut Vec<Problem>) -> Option<
             hours: r.hours,
             languages: r.languages,
             note: r.note,
-            description: r.description,
+            description: r.description.into_iter().map(|(l, t)| (l, t.into_inner())).collect(),
         });
     }
     (out.len() == before).then(|| Directory {
