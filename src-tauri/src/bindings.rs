@@ -34,6 +34,7 @@ fn export_all(dir: &Path) {
         Finalized,
         ExportOptions,
         EnrollArgs,
+        SpeakPart,
         ExportArgs,
         ExportProgress,
         ExportDone,

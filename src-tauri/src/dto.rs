@@ -36,6 +36,9 @@ pub enum ErrorKind {
     UnknownPolicy,
     UnknownProtocol,
     UnknownLanguage,
+    /// No offline voice (and no recorded audio) for the person's language, or the speech engine
+    /// failed.
+    NoVoice,
     UnknownResource,
     UnknownRecipient,
     UnknownScenario,
@@ -266,6 +269,15 @@ pub struct Home {
     pub resources: Vec<CardResource>,
 }
 
+/// Which of the current item's words to read aloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpeakPart {
+    Question,
+    Answers,
+    Stop,
+}
+
 /// A language as the officer and the person see it: its own name, which way it is written, how
 /// far its translation can be trusted, and whether it can be read aloud.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -452,6 +464,8 @@ pub struct OutcomeView {
     pub referrals: Vec<ReferralView>,
     pub notes: String,
     pub note_flags: Vec<Flag>,
+    /// The person's words were read aloud at some point (the record says so, not what was said).
+    pub read_aloud: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -680,6 +694,7 @@ mod tests {
             (UnknownPolicy, "unknown-policy"),
             (UnknownProtocol, "unknown-protocol"),
             (UnknownLanguage, "unknown-language"),
+            (NoVoice, "no-voice"),
             (UnknownResource, "unknown-resource"),
             (UnknownRecipient, "unknown-recipient"),
             (UnknownScenario, "unknown-scenario"),

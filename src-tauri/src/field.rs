@@ -22,6 +22,7 @@ use screening::{Answer, Event, Library, Policy, Session};
 use vault::{CreateOptions, UnlockPolicy, Vault, VaultError, MIN_ITERATIONS};
 
 use crate::dto::*;
+use crate::speech::Speech;
 use crate::view::{language_view, protocol_summary, session_view};
 
 /// Settings chosen at setup that are needed before unlocking (which unlock rules apply). Not
@@ -42,6 +43,8 @@ struct Open {
     language: String,
     saved_events: u64,
     handover: bool,
+    /// Read aloud was used in this screening (recorded on the draft once, never what was said).
+    read_aloud: bool,
 }
 
 struct Unlocked {
@@ -450,7 +453,7 @@ impl Field {
         let draft = u.vault.create_draft(&p, &args.language, None, now)?;
         u.vault.set_draft_context(&draft, "encounter", serde_json::to_value(&args.encounter).map_err(internal)?)?;
         u.open =
-            Some(Open { draft, session: Session::new(p), language: args.language, saved_events: 0, handover: false });
+            Some(Open { draft, session: Session::new(p), language: args.language, saved_events: 0, handover: false, read_aloud: false });
         self.view()
     }
 
@@ -474,12 +477,14 @@ impl Field {
                 )
             })?;
         let session = Session::replay(Arc::new(p.clone()), &events)?;
+        let read_aloud = self.unlocked()?.vault.draft_context(&d.id)?["read_aloud"] == serde_json::Value::Bool(true);
         self.unlocked_mut()?.open = Some(Open {
             draft: d.id,
             session,
             language: d.language,
             saved_events: events.len() as u64,
             handover: false,
+            read_aloud,
         });
         self.view()
     }
@@ -528,6 +533,22 @@ impl Field {
     pub fn stop(&mut self) -> Result<SessionView, CommandError> {
         self.open()?;
         self.record(Event::Stop)
+    }
+
+    /// The words of `part` of the current item to read aloud, allowed in the hand-over view (it
+    /// is the current item). The draft records that read aloud was used, not what was played.
+    pub fn speech(&mut self, part: SpeakPart) -> Result<Speech, CommandError> {
+        let o = self.open()?;
+        let speech = crate::speech::prepare(&self.library, &o.session, &o.language, part)?;
+        if !o.read_aloud {
+            let draft = o.draft.clone();
+            let u = self.unlocked_mut()?;
+            u.vault.set_draft_context(&draft, "read_aloud", serde_json::Value::Bool(true))?;
+            if let Some(o) = u.open.as_mut() {
+                o.read_aloud = true;
+            }
+        }
+        Ok(speech)
     }
 
     pub fn handover_start(&mut self) -> Result<SessionView, CommandError> {
@@ -584,6 +605,7 @@ impl Field {
             referrals,
             note_flags: self.library.glossary.check(&notes, "en"),
             notes,
+            read_aloud: ctx["read_aloud"] == serde_json::Value::Bool(true),
         })
     }
 

@@ -5,6 +5,7 @@
 pub mod content;
 pub mod dto;
 pub mod field;
+pub mod speech;
 pub mod training;
 pub mod view;
 
@@ -138,6 +139,20 @@ fn go_back(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
 #[tauri::command]
 fn stop_screening(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
     field(&state, |f| f.stop())
+}
+
+/// The current item's words read aloud: a WAV in memory, handed to the UI as bytes. The words are
+/// chosen under the state lock; the speech engine runs after it is released.
+#[tauri::command]
+fn speak(state: State<'_, AppState>, part: SpeakPart) -> Result<tauri::ipc::Response, CommandError> {
+    let speech = field(&state, |f| f.speech(part))?;
+    speech::render(speech).map(tauri::ipc::Response::new)
+}
+
+#[tauri::command]
+fn training_speak(state: State<'_, AppState>, part: SpeakPart) -> Result<tauri::ipc::Response, CommandError> {
+    let speech = training(&state, |t| t.speech(part))?;
+    speech::render(speech).map(tauri::ipc::Response::new)
 }
 
 #[tauri::command]
@@ -330,6 +345,8 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             stop_screening,
             handover_start,
             handover_end,
+            speak,
+            training_speak,
             outcome,
             set_referral,
             check_notes,

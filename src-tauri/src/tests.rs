@@ -315,7 +315,8 @@ fn any_args() -> Value {
             "hub_url": "https://127.0.0.1:1", "code": "c", "fingerprint": "00"
         },
         "itemId": "in-danger", "answer": {"kind": "no"}, "draftId": "x", "secret": "wrong secret here",
-        "resourceId": "nhth", "choice": "offered", "text": "note", "protocolId": "adult-roadside", "language": "en"
+        "resourceId": "nhth", "choice": "offered", "text": "note", "protocolId": "adult-roadside", "language": "en",
+        "part": "question"
     })
 }
 
@@ -1071,4 +1072,81 @@ fn nw_01_the_app_enrolls_from_the_hub_address_a_code_and_the_unit_ca_fingerprint
 
 fn view_device_id(state: &tauri::State<'_, AppState>) -> String {
     state.field.lock().unwrap().device_id_for_test()
+}
+
+/// Every file under `dir`, by path, with its size: what a step may not add to.
+fn files_under(dir: &std::path::Path) -> std::collections::BTreeSet<std::path::PathBuf> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn read_aloud_in_the_handover_view_plays_the_current_item_in_memory_and_the_outcome_says_it_was_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = field(dir.path());
+    f.setup(setup_args()).unwrap();
+    let v = start(&mut f, "adult-roadside", "ar");
+    assert_eq!(v.language_info.direction, screening::Direction::Rtl);
+    assert_eq!(v.language_info.status, screening::TranslationStatus::Unreviewed);
+    assert!(v.language_info.read_aloud);
+    let item = v.current.unwrap();
+    f.handover_start().unwrap();
+    let before = files_under(dir.path());
+    let tmp_before = files_under(&std::env::temp_dir());
+    let mut bytes = 0;
+    for part in [SpeakPart::Question, SpeakPart::Answers, SpeakPart::Stop] {
+        let speech = f.speech(part).expect("read aloud is allowed on the person's screen");
+        if part == SpeakPart::Question {
+            assert_eq!(
+                speech,
+                crate::speech::Speech::Synthesize { voice: "ar".into(), text: item.text.clone() },
+                "the current item's own words, in Arabic"
+            );
+        }
+        let wav = crate::speech::render(speech).unwrap();
+        let info = voice::check_wav(&wav).expect("a playable WAV");
+        assert!(info.frames > 0);
+        bytes += wav.len();
+    }
+    assert!(bytes > 10_000, "audio was produced: {bytes} bytes");
+    let new: Vec<_> = files_under(dir.path()).difference(&before).cloned().collect();
+    assert!(new.is_empty(), "nothing new in the data folder: {new:?}");
+    let tmp_new: Vec<_> = files_under(&std::env::temp_dir())
+        .difference(&tmp_before)
+        .filter(|p| p.extension().is_some_and(|e| e == "wav"))
+        .cloned()
+        .collect();
+    assert!(tmp_new.is_empty(), "no audio file in the temp folder: {tmp_new:?}");
+    // Only the current item: after the person answers, the words are the next item's.
+    f.answer(&item.id, Answer::No).unwrap();
+    f.handover_end(SECRET).unwrap();
+    let o = f.outcome().unwrap();
+    assert!(o.read_aloud, "the outcome records that read aloud was used");
+    // Locked means locked: no words to read.
+    f.lock();
+    assert_eq!(f.speech(SpeakPart::Question).unwrap_err().kind, "locked");
+}
+
+#[test]
+fn a_language_without_an_offline_voice_is_refused_with_its_reason_and_nothing_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = field(dir.path());
+    f.setup(setup_args()).unwrap();
+    let v = start(&mut f, "adult-roadside", "tl");
+    assert!(!v.language_info.read_aloud);
+    let e = f.speech(SpeakPart::Question).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NoVoice);
+    assert!(e.message.contains("tl"), "{}", e.message);
+    assert!(!f.outcome().unwrap().read_aloud);
 }

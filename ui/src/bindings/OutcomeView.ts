@@ -3,4 +3,4 @@ import type { Flag } from "./Flag";
 import type { Outcome } from "./Outcome";
 import type { ReferralView } from "./ReferralView";
 
-export type OutcomeView = { outcome: Outcome, referrals: Array<ReferralView>, notes: string, note_flags: Array<Flag>, };
+export type OutcomeView = { outcome: Outcome, referrals: Array<ReferralView>, notes: string, note_flags: Array<Flag>, read_aloud: boolean, };

@@ -41,6 +41,8 @@ export const ERROR_CLASS: Record<ErrorKind, ErrorClass> = {
   'unknown-policy': 'input',
   'unknown-protocol': 'input',
   'unknown-language': 'input',
+  // Read aloud is unavailable: the words stay on screen.
+  'no-voice': 'fault',
   'unknown-resource': 'input',
   'unknown-recipient': 'input',
   'unknown-scenario': 'input',

@@ -24,6 +24,7 @@ import type { ScenarioSummary } from '../bindings/ScenarioSummary';
 import type { SessionView } from '../bindings/SessionView';
 import type { SetupArgs } from '../bindings/SetupArgs';
 import type { SetupOptions } from '../bindings/SetupOptions';
+import type { SpeakPart } from '../bindings/SpeakPart';
 import type { StartArgs } from '../bindings/StartArgs';
 import type { SyncView } from '../bindings/SyncView';
 import type { TrainingDebrief } from '../bindings/TrainingDebrief';
@@ -52,6 +53,7 @@ export interface Commands {
   stop_screening: [None, SessionView];
   handover_start: [None, SessionView];
   handover_end: [{ secret: string }, SessionView];
+  speak: [{ part: SpeakPart }, ArrayBuffer];
   outcome: [None, OutcomeView];
   set_referral: [{ resourceId: string; choice: ReferralChoice }, OutcomeView];
   check_notes: [{ text: string }, Flag[]];
@@ -73,6 +75,7 @@ export interface Commands {
   training_stop: [None, TrainingView];
   training_debrief: [{ notes: string }, TrainingDebrief];
   training_end: [None, null];
+  training_speak: [{ part: SpeakPart }, ArrayBuffer];
 }
 
 export type Command = keyof Commands;
@@ -106,6 +109,8 @@ export const goBack = () => invoke('go_back');
 export const stopScreening = () => invoke('stop_screening');
 export const handoverStart = () => invoke('handover_start');
 export const handoverEnd = (secret: string) => invoke('handover_end', { secret });
+/** The current item's words read aloud: a WAV, in memory only. */
+export const speak = (part: SpeakPart) => invoke('speak', { part });
 export const outcome = () => invoke('outcome');
 export const setReferral = (resourceId: string, choice: ReferralChoice) => invoke('set_referral', { resourceId, choice });
 export const checkNotes = (text: string) => invoke('check_notes', { text });
@@ -133,6 +138,7 @@ export const trainingBack = () => invoke('training_back');
 export const trainingStop = () => invoke('training_stop');
 export const trainingDebrief = (notes: string) => invoke('training_debrief', { notes });
 export const trainingEnd = () => invoke('training_end');
+export const trainingSpeak = (part: SpeakPart) => invoke('training_speak', { part });
 
 /** The backend locked (inactivity, focus loss, lock button): drop every piece of screen state. */
 export const onLocked = (handler: () => void): Promise<UnlistenFn> => listen('locked', handler);

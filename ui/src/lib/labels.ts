@@ -1,14 +1,21 @@
 // Wording, kept in one place: the officer's words, and the person's words by language.
+import personWordsData from './personWords.json';
 import type { ActionKind, AnswerToken, ErrorKind, IndicatorGroup, Population, ReferralChoice } from './types';
 
-const LANGUAGE_NAMES: Record<string, string> = {
-  en: 'English',
-  es: 'Español',
-};
-
-/** A language's own name ("Español"), or its code when we have no name for it. */
+/** A language for the officer: its English name, with its own name beside it when that differs
+ * ("Arabic (العربية)"). From the platform's language data (ICU), so it needs no table of ours. */
 export function languageName(code: string): string {
-  return LANGUAGE_NAMES[code] ?? code;
+  const name = (locale: string) => {
+    try {
+      return new Intl.DisplayNames([locale], { type: 'language' }).of(code) ?? code;
+    } catch {
+      return code;
+    }
+  };
+  const english = name('en');
+  const raw = name(code);
+  if (raw === english || raw === code) return english;
+  return `${english} (${raw.charAt(0).toLocaleUpperCase(code) + raw.slice(1)})`;
 }
 
 export const POPULATION: Record<Population, string> = {
@@ -27,7 +34,7 @@ export const TOKEN_LABELS: Record<AnswerToken, string> = {
   read: 'Read aloud - continue',
 };
 
-/** Words the person reads in the hand-over view, and on the resource card. */
+/** Words the person reads (or hears) in the hand-over view, and on the resource card. */
 export interface PersonWords {
   yes: string;
   no: string;
@@ -47,50 +54,17 @@ export interface PersonWords {
   web: string;
   hours: string;
   qrLabel: string;
+  listen: string;
+  listenAgain: string;
+  stopSound: string;
+  speakThis: string;
+  chooseLanguage: string;
+  headphones: string;
 }
 
-export const PERSON_WORDS: Record<string, PersonWords> = {
-  en: {
-    yes: 'Yes',
-    no: 'No',
-    'not-sure': "I'm not sure",
-    declined: "I'd rather not answer",
-    read: 'Continue',
-    stop: 'I want to stop',
-    yourAnswer: 'Your answer',
-    send: 'Send',
-    thanks: 'Thank you.',
-    handBack: 'Please give the device back to the officer.',
-    officer: 'Officer',
-    cardTitle: 'Help you can reach',
-    cardIntro: 'Free and confidential. You can contact them at any time.',
-    phone: 'Phone',
-    text: 'Text message',
-    web: 'Website',
-    hours: 'Hours',
-    qrLabel: 'Scan to save these contacts',
-  },
-  es: {
-    yes: 'Sí',
-    no: 'No',
-    'not-sure': 'No estoy seguro(a)',
-    declined: 'Prefiero no responder',
-    read: 'Continuar',
-    stop: 'Quiero parar',
-    yourAnswer: 'Su respuesta',
-    send: 'Enviar',
-    thanks: 'Gracias.',
-    handBack: 'Por favor, devuelva el dispositivo al agente.',
-    officer: 'Agente',
-    cardTitle: 'Ayuda a su alcance',
-    cardIntro: 'Gratuita y confidencial. Puede comunicarse en cualquier momento.',
-    phone: 'Teléfono',
-    text: 'Mensaje de texto',
-    web: 'Sitio web',
-    hours: 'Horario',
-    qrLabel: 'Escanee para guardar estos contactos',
-  },
-};
+/** The person's words by language (`personWords.json`, written by `scripts/translations.py
+ * import`; a Rust test holds its languages to the registry and its numbers to English). */
+export const PERSON_WORDS: Record<string, PersonWords> = personWordsData;
 
 /** The person's words in `language`, English when we have none for it. */
 export function personWords(language: string): PersonWords {

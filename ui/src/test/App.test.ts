@@ -176,7 +176,7 @@ describe('new screening and items', () => {
     await fireEvent.change(screen.getByLabelText('Setting'), { target: { value: 'agriculture' } });
     await fireEvent.change(screen.getByLabelText('Type of encounter'), { target: { value: 'welfare-check' } });
     await click(screen.getByRole('radio', { name: /Adult screening/ }));
-    await click(screen.getByRole('radio', { name: 'Español' }));
+    await click(screen.getByRole('radio', { name: /^Español/ }));
     await click(screen.getByRole('radio', { name: /Professional interpreter by phone/ }));
     await click(button('Start screening'));
     await screen.findByText(/Step 1/);
@@ -249,7 +249,7 @@ describe('hand-over view', () => {
     expect(heading.textContent).toContain('¿Está bien si le hago unas preguntas cortas?');
     expect(heading.getAttribute('lang')).toBe('es');
     const names = screen.getAllByRole('button').map((b) => b.textContent?.trim());
-    expect(names).toEqual(['Sí', 'No', 'No estoy seguro(a)', 'Prefiero no responder', 'Quiero parar', 'Officer']);
+    expect(names).toEqual(['Escuchar', 'Sí', 'No', 'No estoy seguro(a)', 'Prefiero no responder', 'Quiero parar', 'Officer']);
 
     // An answer shows the next question, still in hand-over; an observation is never shown.
     await click(button('Sí'));

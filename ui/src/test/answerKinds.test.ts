@@ -7,7 +7,7 @@ import AnswerButtons from '../lib/AnswerButtons.svelte';
 import HandoverScreen from '../lib/HandoverScreen.svelte';
 import ItemScreen from '../lib/ItemScreen.svelte';
 import type { Answer, ItemView, SessionView } from '../lib/types';
-import { makeItem } from './fakeBackend';
+import { languageView, makeItem } from './fakeBackend';
 
 type Voice = 'officer' | 'person';
 
@@ -114,8 +114,8 @@ describe('every answer kind in both voices', () => {
 });
 
 describe('right to left', () => {
-  // No person words ship for Arabic yet: the answer words fall back to English and say so in
-  // their `lang` and `dir`, while the item's own Arabic words run right to left.
+  // The person's words ship in Arabic too: in the person's voice the answer words are Arabic,
+  // right to left, like the item's own; the officer's voice keeps the officer's English words.
   test.each(['officer', 'person'] as Voice[])('choice buttons in Arabic run right to left (%s voice)', (voice) => {
     const { buttons } = renderButtons(itemOf('choice', 'ar'), 'ar', voice);
     const choice = buttons.find((b) => b.dataset.choice === 'boss')!;
@@ -124,13 +124,16 @@ describe('right to left', () => {
     expect(choice.getAttribute('dir')).toBe('rtl');
     for (const token of buttons.filter((b) => b.dataset.token)) {
       const words = token.querySelector('[lang]');
-      // Officer voice: plain English words (no lang claimed); person voice: marked English, LTR.
       if (voice === 'person') {
-        expect(words?.getAttribute('lang')).toBe('en');
-        expect(words?.getAttribute('dir')).toBe('ltr');
+        expect(words?.getAttribute('lang')).toBe('ar');
+        expect(words?.getAttribute('dir')).toBe('rtl');
       } else {
         expect(token.getAttribute('lang')).toBeNull();
       }
+    }
+    if (voice === 'person') {
+      const declined = buttons.find((b) => b.dataset.token === 'declined')!;
+      expect(declined.textContent).toContain('أفضّل ألّا أجيب');
     }
   });
 
@@ -145,6 +148,7 @@ describe('right to left', () => {
     return {
       protocol: { id: 'p', version: '1', title: 'P' },
       language,
+      language_info: languageView(language),
       current: item,
       position: { index: 2, total: 9 },
       can_go_back: true,
@@ -178,7 +182,7 @@ describe('right to left', () => {
     const group = screen.getByRole('group', { name: heading.textContent!.trim() });
     await fireEvent.click(within(group).getByRole('button', { name: 'أنا' }));
     expect(onanswer).toHaveBeenCalledWith('q-x', { kind: 'choice', value: 'me' });
-    await fireEvent.click(screen.getByRole('button', { name: 'I want to stop' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'أريد أن أتوقف' }));
     expect(onstop).toHaveBeenCalledTimes(1);
   });
 
@@ -187,6 +191,6 @@ describe('right to left', () => {
     render(HandoverScreen, { session: session(item, 'ar'), busy: false, onanswer: vi.fn(), onstop: vi.fn(), onofficer: async () => null });
     expect(screen.queryByRole('group')).toBeNull();
     expect(screen.queryByText('Visible injuries')).toBeNull();
-    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Thank you.');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('شكرًا لك.');
   });
 });

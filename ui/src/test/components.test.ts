@@ -3,12 +3,13 @@ import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import ItemScreen from '../lib/ItemScreen.svelte';
 import OutcomeScreen from '../lib/OutcomeScreen.svelte';
 import type { ItemView, Outcome, SessionView } from '../lib/types';
-import { makeItem } from './fakeBackend';
+import { languageView, makeItem } from './fakeBackend';
 
 function renderItem(item: ItemView, extra: Partial<SessionView> = {}) {
   const session: SessionView = {
     protocol: { id: 'p', version: '1', title: 'P' },
     language: 'es',
+    language_info: languageView('es'),
     current: item,
     position: { index: 1, total: 5 },
     can_go_back: false,
@@ -146,7 +147,7 @@ describe('outcome details', () => {
   test('stop rule reason, partial note, not-sure list; no non-arrest box when null', () => {
     const noop = () => {};
     render(OutcomeScreen, {
-      view: { outcome: base, referrals: [], notes: '', note_flags: [] },
+      view: { outcome: base, referrals: [], notes: '', note_flags: [], read_aloud: false },
       canGoBack: false,
       busy: false,
       onreferral: noop,

@@ -33,6 +33,8 @@ import type {
 } from '../lib/types';
 import type { Debrief } from '../bindings/Debrief';
 import type { Guidance } from '../bindings/Guidance';
+import type { LanguageView } from '../bindings/LanguageView';
+import type { SpeakPart } from '../bindings/SpeakPart';
 import type { Learning } from '../bindings/Learning';
 import type { Level } from '../bindings/Level';
 import type { ScenarioSummary } from '../bindings/ScenarioSummary';
@@ -120,6 +122,44 @@ export function checkNotes(text: string): Flag[] {
   return flags.sort((a, b) => a.start - b.start);
 }
 
+// ---- the language registry, as screening-protocols/languages.toml has it ----
+
+export const LANGUAGES: LanguageView[] = [
+  { code: 'en', name: 'English', english: 'English', direction: 'ltr', status: { state: 'source' }, read_aloud: true },
+  { code: 'es', name: 'Español', english: 'Spanish', direction: 'ltr', status: { state: 'unreviewed' }, read_aloud: true },
+  { code: 'ar', name: 'العربية', english: 'Arabic', direction: 'rtl', status: { state: 'unreviewed' }, read_aloud: true },
+  { code: 'zh', name: '中文（简体）', english: 'Chinese (Simplified, Mandarin)', direction: 'ltr', status: { state: 'unreviewed' }, read_aloud: true },
+  { code: 'tl', name: 'Tagalog', english: 'Tagalog (Filipino)', direction: 'ltr', status: { state: 'unreviewed' }, read_aloud: false },
+];
+
+/** `code` as src-tauri/src/view.rs `language_view` gives it. */
+export function languageView(code: string): LanguageView {
+  return (
+    LANGUAGES.find((l) => l.code === code) ?? { code, name: code, english: code, direction: 'ltr', status: { state: 'unreviewed' }, read_aloud: false }
+  );
+}
+
+/** A short, valid WAV (PCM, 8 kHz mono, silence) standing for what the backend synthesizes. */
+export function fakeWav(samples = 800): ArrayBuffer {
+  const b = new ArrayBuffer(44 + samples * 2);
+  const v = new DataView(b);
+  const str = (o: number, t: string) => [...t].forEach((c, i) => v.setUint8(o + i, c.charCodeAt(0)));
+  str(0, 'RIFF');
+  v.setUint32(4, 36 + samples * 2, true);
+  str(8, 'WAVE');
+  str(12, 'fmt ');
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 1, true);
+  v.setUint16(22, 1, true);
+  v.setUint32(24, 8000, true);
+  v.setUint32(28, 16000, true);
+  v.setUint16(32, 2, true);
+  v.setUint16(34, 16, true);
+  str(36, 'data');
+  v.setUint32(40, samples * 2, true);
+  return b;
+}
+
 // ---- the officer app's protocols ----
 
 export const PROTOCOLS: ProtocolSummary[] = [
@@ -129,7 +169,7 @@ export const PROTOCOLS: ProtocolSummary[] = [
     title: 'Adult screening (test)',
     summary: 'A short test protocol for adults.',
     population: 'adult',
-    languages: ['en', 'es'],
+    languages: ['en', 'es', 'ar', 'zh', 'tl'],
     asked_items: 4,
   },
   {
@@ -279,6 +319,27 @@ const MINOR: FieldItem[] = [
   ),
 ];
 
+// The test-adult protocol also in Arabic (right to left), Chinese and Tagalog, like the shipped
+// content (unreviewed translations there too; Tagalog has no offline voice).
+const MORE_TEXT: Record<string, Record<string, string>> = {
+  'q-safe-now': { ar: 'هل يمكنك التحدث معي بأمان الآن؟', zh: '您现在可以安全地和我说话吗？', tl: 'Ligtas po ba kayong makipag-usap sa akin ngayon?' },
+  's-consent': {
+    ar: 'هل تسمح لي أن أسألك بعض الأسئلة القصيرة؟ يمكنك تخطي أي سؤال أو التوقف.',
+    zh: '我可以问您几个简短的问题吗？您可以跳过任何问题，也可以停下来。',
+    tl: 'Maaari po ba akong magtanong ng ilang maiikling tanong? Puwede ninyong laktawan ang alinman o huminto.',
+  },
+  'q-threats': { ar: 'هل آذاك أحد أو هدد بإيذائك؟', zh: '有人伤害过您或威胁要伤害您吗？', tl: 'May nanakit po ba o nagbanta na sasaktan kayo?' },
+  'q-papers': { ar: 'هل يحتفظ شخص آخر بهويتك أو أوراقك؟', zh: '有别人拿着您的身份证件或文件吗？', tl: 'May ibang tao po bang may hawak ng inyong ID o mga papeles?' },
+  'q-pay': { ar: 'هل تحصل على أجر مقابل عملك؟', zh: '您的工作有报酬吗？', tl: 'Binabayaran po ba kayo sa inyong trabaho?' },
+  'q-pay/paid': { ar: 'نعم، أحصل على أجر', zh: '有，我拿到工资', tl: 'Opo, binabayaran ako' },
+  'q-pay/not-paid': { ar: 'لا، لا أحصل على أجر', zh: '没有，我拿不到工资', tl: 'Hindi po, hindi ako binabayaran' },
+  's-closing': { ar: 'شكرًا لتحدثك معي.', zh: '谢谢您和我谈话。', tl: 'Salamat po sa pakikipag-usap sa akin.' },
+};
+for (const it of ADULT) {
+  Object.assign(it.text, it.kind === 'observation' ? {} : (MORE_TEXT[it.id] ?? {}));
+  for (const c of it.choices ?? []) Object.assign(c.text, MORE_TEXT[`${it.id}/${c.id}`] ?? {});
+}
+
 const ITEMS: Record<string, FieldItem[]> = { 'test-adult': ADULT, 'test-minor': MINOR };
 
 const REFERRALS = [
@@ -307,6 +368,7 @@ interface Draft {
   events: number;
   referrals: Map<string, ReferralChoice>;
   notes: string;
+  readAloud: boolean;
 }
 
 export const CUSTODIAN: RecipientView = {
@@ -624,6 +686,7 @@ class Run {
         draft_id: null,
         protocol: PROTOCOL,
         language: lang,
+        language_info: languageView(lang),
         current: it && itemView(it, lang, this.answers.get(it.id) ?? null),
         position: { index: this.position === null ? ROADSIDE.length : this.position + 1, total: ROADSIDE.length },
         can_go_back: !this.stopped && this.previous() !== null,
@@ -724,6 +787,8 @@ class Run {
 /** Install the fake backend with mockIPC; returns the recorded calls and a few levers. */
 export function installFakeBackend(options: FakeOptions = {}) {
   const calls: Call[] = [];
+  /** What was read aloud: the item on screen, the part, the language (never stored elsewhere). */
+  const spoken: { item: string; part: SpeakPart; language: string }[] = [];
   const failNext = new Map<string, CommandError>();
 
   let phase: Phase = options.phase ?? 'unlocked';
@@ -813,6 +878,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
       draft_id: d.id,
       protocol: { id: p.id, version: p.version, title: p.title },
       language: d.language,
+      language_info: languageView(d.language),
       current: d.status === 'in-progress' ? itemView(list[d.index], d.language, d.answers.get(list[d.index].id) ?? null) : null,
       position: { index: d.index + 1, total: list.length },
       can_go_back: d.index > 0 && d.status !== 'stopped',
@@ -889,6 +955,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
       referrals: REFERRALS.map((r) => ({ ...r, choice: d.referrals.get(r.resource_id) ?? 'not-offered' })),
       notes: d.notes,
       note_flags: checkNotes(d.notes),
+      read_aloud: d.readAloud,
     };
   }
 
@@ -970,10 +1037,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
       officerOnly();
       return {
         protocols: PROTOCOLS.filter((p) => enabled.includes(p.id)),
-        languages: [
-          { code: 'en', name: 'English' },
-          { code: 'es', name: 'Español' },
-        ],
+        languages: LANGUAGES.filter((l) => PROTOCOLS.some((p) => enabled.includes(p.id) && p.languages.includes(l.code))),
         encounter_types: [
           { id: 'traffic-stop', label: 'Traffic stop' },
           { id: 'welfare-check', label: 'Welfare check' },
@@ -1001,7 +1065,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
       if (!a.encounter.type || !a.encounter.setting || !a.encounter.interpreter)
         throw err('invalid-encounter', 'choose the encounter type, setting and interpreter');
       const id = `d-${++seq}`;
-      drafts.set(id, { id, protocol: p.id, language: a.language, index: 0, status: 'in-progress', answers: new Map(), events: 0, referrals: new Map(), notes: '' });
+      drafts.set(id, { id, protocol: p.id, language: a.language, index: 0, status: 'in-progress', answers: new Map(), events: 0, referrals: new Map(), notes: '', readAloud: false });
       open = { draft: id, handover: false };
       return view();
     },
@@ -1044,6 +1108,14 @@ export function installFakeBackend(options: FakeOptions = {}) {
       current();
       open!.handover = true;
       return view();
+    },
+    speak: (args) => {
+      const d = current();
+      if (d.status !== 'in-progress') throw err('invalid', 'no question is on screen to read aloud');
+      if (!languageView(d.language).read_aloud) throw err('no-voice', `no offline voice reads \`${d.language}\` aloud on this device`);
+      d.readAloud = true;
+      spoken.push({ item: items(d)[d.index].id, part: args.part, language: d.language });
+      return fakeWav();
     },
     handover_end: (args) => {
       unlocked();
@@ -1185,6 +1257,14 @@ export function installFakeBackend(options: FakeOptions = {}) {
       run = null;
       return null;
     },
+    training_speak: (args) => {
+      const v = training().view();
+      const it = v.session.current;
+      if (!it || it.kind === 'observation') throw err('invalid', 'no question is on screen to read aloud');
+      if (!v.session.language_info.read_aloud) throw err('no-voice', `no offline voice reads \`${v.session.language}\` aloud`);
+      spoken.push({ item: it.id, part: args.part, language: v.session.language });
+      return fakeWav();
+    },
   };
   // Plugin commands (not the app's own): the save dialog.
   const plugins: Record<string, () => unknown> = {
@@ -1211,6 +1291,7 @@ export function installFakeBackend(options: FakeOptions = {}) {
 
   return {
     calls,
+    spoken,
     /** The next call of `cmd` rejects with `error`. */
     failNext: (cmd: string, error: CommandError) => failNext.set(cmd, error),
     commands: () => calls.map((c) => c.cmd),

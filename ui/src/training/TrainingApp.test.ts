@@ -217,6 +217,29 @@ describe('the trainer plays the person', () => {
   });
 });
 
+describe('read aloud in training', () => {
+  test('the trainer can demo read aloud: the current item is spoken in the scenario’s language, nothing saved', async () => {
+    const fake = await open();
+    await startRun('van-workers', 'trainer');
+    vi.spyOn(HTMLMediaElement.prototype, 'play').mockImplementation(function (this: HTMLMediaElement) {
+      setTimeout(() => this.onended?.(new Event('ended')), 0);
+      return Promise.resolve();
+    });
+    URL.createObjectURL = vi.fn(() => 'blob:fake');
+    URL.revokeObjectURL = vi.fn();
+    await click(button('Escuchar'));
+    await vi.waitFor(() => expect(fake.spoken.length).toBe(3));
+    expect(fake.spoken.map((s) => [s.item, s.language])).toEqual([
+      ['in-danger', 'es'],
+      ['in-danger', 'es'],
+      ['in-danger', 'es'],
+    ]);
+    expect(fake.commands().filter((c) => c === 'training_speak').length).toBe(3);
+    expect(fake.commands()).not.toContain('speak');
+    vi.restoreAllMocks();
+  });
+});
+
 describe('presenter mode', () => {
   test('large, high-contrast type and the trainer notes hidden, with nothing else lost', async () => {
     await open();

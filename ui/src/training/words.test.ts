@@ -22,8 +22,9 @@ describe('training words', () => {
     expect(duration(0)).toBe('0 s');
     expect(humanize('strong-indicators')).toBe('Strong indicators');
     expect(languageName('es')).toBe('Spanish (Español)');
+    expect(languageName('ar')).toBe('Arabic (العربية)');
     expect(languageName('en')).toBe('English');
-    expect(languageName('fr')).toBe('fr');
+    expect(languageName('zz')).toBe('zz');
     expect(answerToken({ kind: 'choice', value: 'a' })).toBe('choice:a');
     expect(answerToken({ kind: 'declined' })).toBe('declined');
   });

@@ -4,19 +4,10 @@ import type { Answer } from '../bindings/Answer';
 import type { Group } from '../bindings/Group';
 import type { ItemView } from '../bindings/ItemView';
 import type { Mismatch } from '../bindings/Mismatch';
-import { TOKEN_LABELS, personWords, personWordsLanguage, type PersonWords } from '../lib/labels';
+import { TOKEN_LABELS, languageName, personWords, personWordsLanguage, type PersonWords } from '../lib/labels';
 
-const LANGUAGE_NAMES: Record<string, { own: string; en: string }> = {
-  en: { own: 'English', en: 'English' },
-  es: { own: 'Español', en: 'Spanish' },
-};
-
-/** "Spanish (Español)", or the code when we have no name for it. */
-export function languageName(code: string): string {
-  const n = LANGUAGE_NAMES[code];
-  if (!n) return code;
-  return n.own === n.en ? n.en : `${n.en} (${n.own})`;
-}
+/** The language's English name with its own beside it (the officer app's). */
+export { languageName };
 
 /** What the person reads or hears, in their language: the officer app's words. */
 export { personWords, personWordsLanguage, type PersonWords };
