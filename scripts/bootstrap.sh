@@ -9,6 +9,9 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev
   webkit2gtk-driver xvfb xauth dbus dbus-x11 age
   sqlite3 python3-venv chromium imagemagick
+  # Read aloud (eSpeak NG, offline) and fonts for every script the person's words ship in
+  # (Latin with Vietnamese marks, Cyrillic, Arabic, Chinese and Korean), never fetched at run time.
+  espeak-ng fonts-noto-core fonts-noto-cjk
 )
 
 missing=()

@@ -12,10 +12,15 @@ export GTK_THEME="${GTK_THEME:-Adwaita:dark}"
 FIELDSCREEN_DATA_DIR="$(mktemp -d -t fieldscreen-e2e-XXXXXX)"
 export FIELDSCREEN_DATA_DIR
 E2E_TMP="$(mktemp -d -t fieldscreen-e2e-unit-XXXXXX)"
-trap 'rm -rf "$FIELDSCREEN_DATA_DIR" "$E2E_TMP"' EXIT
+E2E_LANG_DIR="$(mktemp -d -t fieldscreen-e2e-lang-XXXXXX)"
+trap 'rm -rf "$FIELDSCREEN_DATA_DIR" "$E2E_TMP" "$E2E_LANG_DIR"' EXIT
 run() { xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- node "$@"; }
 # Training first, on a fresh folder: it must need no secret and leave the folder empty.
 run scripts/e2e-training.mjs
+
+# Language access on a device of its own: Arabic and Chinese read aloud in the hand-over view,
+# axe on the pickers and the hand-over view in every shipped language.
+FIELDSCREEN_DATA_DIR="$E2E_LANG_DIR" run scripts/e2e-languages.mjs
 
 # The officer's walk runs with a unit custodian in the policy, so that it can export a case bundle
 # and open it with Debian's age and the custodian's identity.

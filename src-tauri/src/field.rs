@@ -452,8 +452,14 @@ impl Field {
         let now = Utc::now();
         let draft = u.vault.create_draft(&p, &args.language, None, now)?;
         u.vault.set_draft_context(&draft, "encounter", serde_json::to_value(&args.encounter).map_err(internal)?)?;
-        u.open =
-            Some(Open { draft, session: Session::new(p), language: args.language, saved_events: 0, handover: false, read_aloud: false });
+        u.open = Some(Open {
+            draft,
+            session: Session::new(p),
+            language: args.language,
+            saved_events: 0,
+            handover: false,
+            read_aloud: false,
+        });
         self.view()
     }
 

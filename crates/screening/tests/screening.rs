@@ -64,6 +64,7 @@ struct ValidatorCase {
 #[derive(serde::Deserialize)]
 struct ValidatorCases {
     policy: String,
+    languages: String,
     case: Vec<ValidatorCase>,
 }
 
@@ -77,23 +78,31 @@ fn validator_cases() {
     let base_text = testdata("base.toml");
     let cases: ValidatorCases = toml::from_str(&testdata("validator.toml")).unwrap();
     assert!(cases.case.len() >= 20);
-    let with_policy = |base: &str, policy: &str| {
+    let with = |base: &str, policy: &str, languages: &str| {
         let mut s = base_sources(base);
         s.push(Source { path: "policy.toml".into(), text: policy.to_string() });
+        s.push(Source { path: "languages.toml".into(), text: languages.to_string() });
         s
     };
-    let lib = load(&with_policy(&base_text, &cases.policy)).unwrap_or_else(|p| panic!("the cases' policy: {p:#?}"));
+    let lib = load(&with(&base_text, &cases.policy, &cases.languages))
+        .unwrap_or_else(|p| panic!("the cases' policy and languages: {p:#?}"));
     assert_eq!(lib.policy("test-policy").unwrap().recipients.len(), 2);
+    assert_eq!(lib.languages.len(), 2);
     let mut failures = Vec::new();
     for c in &cases.case {
         let (file, original) = match c.file.as_deref() {
             None | Some("base.toml") => ("base.toml", &base_text),
             Some("policy.toml") => ("policy.toml", &cases.policy),
+            Some("languages.toml") => ("languages.toml", &cases.languages),
             Some(other) => panic!("{}: no file `{other}` to break", c.name),
         };
         assert!(original.contains(&c.replace.0), "{}: {file} has no `{}`", c.name, c.replace.0);
         let broken = original.replacen(&c.replace.0, &c.replace.1, 1);
-        let sources = if file == "base.toml" { base_sources(&broken) } else { with_policy(&base_text, &broken) };
+        let sources = match file {
+            "base.toml" => with(&broken, &cases.policy, &cases.languages),
+            "policy.toml" => with(&base_text, &broken, &cases.languages),
+            _ => with(&base_text, &cases.policy, &broken),
+        };
         let problems = match load(&sources) {
             Ok(_) => {
                 failures.push(format!("{}: loaded without problems", c.name));
@@ -737,6 +746,45 @@ fn shipped_scenarios_cover_the_curriculum_and_match() {
                 &[screening::model::ActionKind::Emergency, screening::model::ActionKind::Medical],
                 "{kinds:?}"
             );
+        }
+    }
+}
+
+/// Issue 14's languages: at least ten, the named ones among them, each registered with an honest
+/// status, Arabic right to left, and every person-facing text in every one of them.
+#[test]
+fn shipped_content_speaks_at_least_ten_languages_and_is_honest_about_their_review() {
+    use screening::{Direction, TranslationStatus};
+    let lib = shipped();
+    for code in ["en", "es", "zh", "vi", "tl", "ko", "ru", "ht", "pt", "fr", "ar"] {
+        assert!(lib.language(code).is_some(), "`{code}` is registered");
+    }
+    assert_eq!(lib.language("en").unwrap().status, TranslationStatus::Source);
+    assert_eq!(lib.language("ar").unwrap().direction, Direction::Rtl);
+    for l in &lib.languages {
+        assert!(!l.name.is_empty() && !l.english.is_empty(), "{}", l.code);
+        if let TranslationStatus::Reviewed { by, on } = &l.status {
+            assert!(!by.is_empty() && on.len() == 10, "{}: a review names who and when", l.code);
+        }
+    }
+    for p in &lib.protocols {
+        assert!(p.languages.len() >= 10, "{}: {:?}", p.id, p.languages);
+        for it in p.items.iter().filter(|i| i.kind != screening::ItemKind::Observation) {
+            for lang in &p.languages {
+                assert!(
+                    it.text.get(lang).is_some_and(|t| !t.trim().is_empty()),
+                    "{} {}: no `{lang}` text",
+                    p.id,
+                    it.id
+                );
+            }
+        }
+    }
+    for d in &lib.directories {
+        for r in &d.resources {
+            for l in &lib.languages {
+                assert!(r.description.contains_key(&l.code), "{}: no `{}` description", r.id, l.code);
+            }
         }
     }
 }
