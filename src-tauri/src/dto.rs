@@ -511,6 +511,8 @@ pub struct ScenarioSummary {
     pub protocol_title: String,
     /// The person's language.
     pub language: String,
+    /// The languages the trainer may run it in instead (the protocol's).
+    pub languages: Vec<LanguageView>,
     /// For the trainer, before the run starts (hidden in presenter mode).
     pub trainer: Trainer,
     pub learning: Vec<Learning>,

@@ -271,8 +271,12 @@ fn training_scenarios(state: State<'_, AppState>) -> Result<Vec<ScenarioSummary>
 }
 
 #[tauri::command]
-fn training_begin(state: State<'_, AppState>, scenario_id: String) -> Result<TrainingView, CommandError> {
-    training(&state, |t| t.begin(&scenario_id, Instant::now()))
+fn training_begin(
+    state: State<'_, AppState>,
+    scenario_id: String,
+    language: Option<String>,
+) -> Result<TrainingView, CommandError> {
+    training(&state, |t| t.begin(&scenario_id, language.as_deref(), Instant::now()))
 }
 
 #[tauri::command]

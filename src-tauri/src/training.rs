@@ -13,6 +13,8 @@ use crate::view::{language_view, session_view};
 
 struct Run {
     scenario: String,
+    /// The person's language for this run: the scenario's, or another of its protocol's.
+    language: String,
     session: Session,
     /// Time spent per section index, counted from the moment an item shows until it is left.
     spent: BTreeMap<usize, Duration>,
@@ -36,8 +38,8 @@ impl Training {
     /// The words of `part` of the current item to read aloud, so trainers can demo it.
     pub fn speech(&self, part: SpeakPart) -> Result<crate::speech::Speech, CommandError> {
         let run = self.run.as_ref().ok_or_else(no_run)?;
-        let s = self.library.scenario(&run.scenario).ok_or_else(no_run)?;
-        crate::speech::prepare(&self.library, &run.session, &s.language, part)
+        self.library.scenario(&run.scenario).ok_or_else(no_run)?;
+        crate::speech::prepare(&self.library, &run.session, &run.language, part)
     }
 
     pub fn scenarios(&self) -> Vec<ScenarioSummary> {
@@ -51,6 +53,11 @@ impl Training {
                 protocol_id: s.protocol.clone(),
                 protocol_title: self.library.protocol(&s.protocol).map(|p| p.title.clone()).unwrap_or_default(),
                 language: s.language.clone(),
+                languages: self
+                    .library
+                    .protocol(&s.protocol)
+                    .map(|p| p.languages.iter().map(|l| language_view(&self.library, l)).collect())
+                    .unwrap_or_default(),
                 trainer: s.trainer.clone(),
                 learning: s.learning.clone(),
             })
@@ -63,14 +70,24 @@ impl Training {
             .ok_or_else(|| CommandError::new(ErrorKind::UnknownScenario, format!("no training scenario `{id}`")))
     }
 
-    pub fn begin(&mut self, scenario_id: &str, now: Instant) -> Result<TrainingView, CommandError> {
+    /// Starts a run in the scenario's language, or in `language` when the trainer picks another
+    /// of the protocol's languages (to demo it, read aloud included).
+    pub fn begin(&mut self, scenario_id: &str, language: Option<&str>, now: Instant) -> Result<TrainingView, CommandError> {
         let s = self.scenario(scenario_id)?;
         let p = self
             .library
             .protocol(&s.protocol)
             .ok_or_else(|| CommandError::new(ErrorKind::UnknownProtocol, format!("no protocol `{}`", s.protocol)))?;
+        let language = language.unwrap_or(&s.language).to_string();
+        if !p.languages.contains(&language) {
+            return Err(CommandError::new(
+                ErrorKind::UnknownLanguage,
+                format!("protocol `{}` has no `{language}`; it has {}", p.id, p.languages.join(", ")),
+            ));
+        }
         self.run = Some(Run {
             scenario: s.id.clone(),
+            language,
             session: Session::new(Arc::new(p.clone())),
             spent: BTreeMap::new(),
             shown_at: now,
@@ -120,11 +137,11 @@ impl Training {
                 id: s.id.clone(),
                 title: s.title.clone(),
                 summary: s.summary.clone(),
-                language: s.language.clone(),
+                language: run.language.clone(),
                 trainer: s.trainer.clone(),
                 learning: s.learning.clone(),
             },
-            session: session_view(&run.session, language_view(&self.library, &s.language), None, 0, false),
+            session: session_view(&run.session, language_view(&self.library, &run.language), None, 0, false),
             person,
         })
     }
@@ -176,7 +193,7 @@ mod tests {
         assert!(all.len() >= 10);
         for sc in all {
             let t0 = Instant::now();
-            let mut v = t.begin(&sc.id, t0).unwrap();
+            let mut v = t.begin(&sc.id, None, t0).unwrap();
             assert_eq!(v.session.language, sc.language);
             let mut steps = 0u64;
             while let Some(item) = v.session.current.clone() {
@@ -209,7 +226,7 @@ mod tests {
         let mut t = training();
         let sc = t.library.scenarios.iter().find(|s| s.observe.iter().any(|c| c.answer == "seen")).unwrap().id.clone();
         let t0 = Instant::now();
-        let mut v = t.begin(&sc, t0).unwrap();
+        let mut v = t.begin(&sc, None, t0).unwrap();
         let mut n = 0;
         // A trainee who answers every observation "not seen", whatever the cue shows.
         while let Some(item) = v.session.current.clone() {
@@ -226,6 +243,14 @@ mod tests {
         assert_eq!(t.answer("ghost", Answer::Yes, t0).unwrap_err().kind, "unknown-item");
         t.end();
         assert_eq!(t.debrief("").unwrap_err().kind, "no-session");
-        assert_eq!(t.begin("nope", t0).unwrap_err().kind, "unknown-scenario");
+        assert_eq!(t.begin("nope", None, t0).unwrap_err().kind, "unknown-scenario");
+        let sc = &t.library.scenarios[0].id.clone();
+        assert_eq!(t.begin(sc, Some("xx"), t0).unwrap_err().kind, "unknown-language");
+        let v = t.begin(sc, Some("ar"), t0).unwrap();
+        assert_eq!(v.session.language, "ar");
+        assert_eq!(v.scenario.language, "ar");
+        assert_eq!(v.session.language_info.direction, screening::Direction::Rtl);
+        assert!(v.session.current.unwrap().text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "Arabic words");
+        assert!(matches!(t.speech(SpeakPart::Question).unwrap(), crate::speech::Speech::Synthesize { voice, .. } if voice == "ar"));
     }
 }

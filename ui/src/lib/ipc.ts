@@ -68,7 +68,7 @@ export interface Commands {
   export_bundle: [{ args: ExportArgs }, ExportDone];
   // training: scenarios in memory, no vault, nothing saved
   training_scenarios: [None, ScenarioSummary[]];
-  training_begin: [{ scenarioId: string }, TrainingView];
+  training_begin: [{ scenarioId: string; language: string | null }, TrainingView];
   training_view: [None, TrainingView];
   training_answer: [{ itemId: string; answer: Answer }, TrainingView];
   training_back: [None, TrainingView];
@@ -131,7 +131,9 @@ export const onExportProgress = (handler: (p: ExportProgress) => void): Promise<
 
 // ---- training: scenarios in memory, no vault, nothing saved ----
 export const trainingScenarios = () => invoke('training_scenarios');
-export const trainingBegin = (scenarioId: string) => invoke('training_begin', { scenarioId });
+/** A run in the scenario's language, or in `language` (another of its protocol's). */
+export const trainingBegin = (scenarioId: string, language: string | null = null) =>
+  invoke('training_begin', { scenarioId, language });
 export const trainingView = () => invoke('training_view');
 export const trainingAnswer = (itemId: string, answer: Answer) => invoke('training_answer', { itemId, answer });
 export const trainingBack = () => invoke('training_back');

@@ -540,6 +540,7 @@ export const SCENARIOS: FakeScenario[] = [
       protocol_id: PROTOCOL.id,
       protocol_title: PROTOCOL.title,
       language: 'es',
+      languages: [languageView('en'), languageView('es')],
     },
     trainer: {
       profile: 'Mateo, 34, a farm worker, speaks Spanish.',
@@ -566,6 +567,7 @@ export const SCENARIOS: FakeScenario[] = [
       protocol_id: PROTOCOL.id,
       protocol_title: PROTOCOL.title,
       language: 'en',
+      languages: [languageView('en'), languageView('es')],
     },
     trainer: {
       profile: 'Linh, 36, a salon worker.',
@@ -600,6 +602,7 @@ class Run {
   constructor(
     public scenario: FakeScenario,
     now: number,
+    public language: string = scenario.summary.language,
   ) {
     this.shownAt = now;
   }
@@ -676,7 +679,7 @@ class Run {
 
   view(): TrainingView {
     const s = this.scenario;
-    const lang = s.summary.language;
+    const lang = this.language;
     const it = this.position === null ? null : ROADSIDE[this.position];
     const status = this.status();
     const rule = this.stopRule();
@@ -1233,10 +1236,11 @@ export function installFakeBackend(options: FakeOptions = {}) {
       return hub.enrolled ? syncView() : v;
     },
     training_scenarios: () => scenarios.map((s) => ({ ...s.summary, trainer: s.trainer, learning: s.learning })),
-    training_begin: ({ scenarioId }) => {
+    training_begin: ({ scenarioId, language }) => {
       const s = scenarios.find((x) => x.summary.id === scenarioId);
       if (!s) throw err('unknown-scenario', `no training scenario \`${scenarioId}\``);
-      run = new Run(s, clock);
+      if (language && !s.summary.languages.some((l) => l.code === language)) throw err('unknown-language', `no \`${language}\``);
+      run = new Run(s, clock, language ?? s.summary.language);
       return run.view();
     },
     training_view: () => training().view(),

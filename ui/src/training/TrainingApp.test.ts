@@ -217,6 +217,22 @@ describe('the trainer plays the person', () => {
   });
 });
 
+describe('the language of a run', () => {
+  test('the trainer may run a scenario in another of the protocol’s languages, marked as unreviewed where it is', async () => {
+    const fake = await open();
+    await choose('van-workers');
+    const es = $('[data-part="training-language"] [data-language="es"]') as HTMLInputElement;
+    expect(es.checked).toBe(true);
+    expect($('[data-part="training-language"] [data-part="translation-unreviewed"]')).toBeTruthy();
+    await click($('[data-part="training-language"] [data-language="en"]'));
+    expect($('[data-part="training-language"] [data-part="translation-unreviewed"]')).toBeNull();
+    await click($('[data-action="start-trainer-plays"]'));
+    await vi.waitFor(() => expect(itemId()).toBe('in-danger'));
+    expect(fake.calls.find((c) => c.cmd === 'training_begin')?.args).toEqual({ scenarioId: 'van-workers', language: 'en' });
+    expect($('[data-screen="training-handover"]')!.getAttribute('lang')).toBe('en');
+  });
+});
+
 describe('read aloud in training', () => {
   test('the trainer can demo read aloud: the current item is spoken in the scenario’s language, nothing saved', async () => {
     const fake = await open();
