@@ -8,7 +8,7 @@ APT_PACKAGES=(
   build-essential pkg-config file libssl-dev
   libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev
   webkit2gtk-driver xvfb xauth dbus dbus-x11 age
-  sqlite3 python3-venv chromium imagemagick
+  sqlite3 python3-venv chromium imagemagick espeak-ng
 )
 
 missing=()
