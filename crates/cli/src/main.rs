@@ -8,6 +8,7 @@
 //! sync hub is not reachable (records stay queued); 5 records wait because no unit
 //! configuration (custodians) is in force, so nothing can be sealed.
 
+mod audio;
 mod bundle_cmd;
 mod device;
 mod library;

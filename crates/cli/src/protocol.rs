@@ -15,6 +15,10 @@ pub fn check(root: &Path, paths: &[PathBuf]) -> Result<u8, Exit> {
     let srcs = sources_for(root, paths)?;
     match screening::load(&srcs) {
         Ok(lib) => {
+            let problems = crate::audio::check(&lib)?;
+            if !problems.is_empty() {
+                return Err(report(&problems));
+            }
             eprintln!(
                 "{} files valid: {} protocols, {} case files, {} scenarios, {} glossary terms",
                 srcs.len(),

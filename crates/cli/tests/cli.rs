@@ -171,7 +171,7 @@ fn protocol_list_and_show_json() {
     let q = items.iter().find(|i| i["id"] == "traded-sex").unwrap();
     assert_eq!(q["answer"]["options"], serde_json::json!(["yes", "no", "not-sure", "declined"]));
     assert_eq!(q["indicates"]["yes"], serde_json::json!(["purpose-sex"]));
-    assert_eq!(q["languages"], serde_json::json!(["en", "es"]));
+    assert_eq!(q["languages"], serde_json::json!(["en", "es", "zh", "vi", "tl", "ko", "ru", "ht", "pt", "fr", "ar"]));
     assert!(p["minor_rule"]["level"].is_string());
     assert_eq!(p["stopped_rule"]["level"], "stopped-nothing-concluded", "the level a stopped screening gets");
 
@@ -911,4 +911,91 @@ fn training_run_exits_1_when_the_outcome_does_not_match() {
     let o = run(&["--protocols", lib.path().to_str().unwrap(), "protocol", "test"], None);
     assert_eq!(code(&o), 1);
     assert!(out(&o).contains("FAIL  scenario :: labor-traffic-stop"), "{}", out(&o));
+}
+
+/// A 16-bit mono PCM WAV of `frames` frames, built by hand.
+fn pcm_wav(frames: usize) -> Vec<u8> {
+    let data = frames * 2;
+    let mut b = Vec::new();
+    for part in [&b"RIFF"[..], &(36 + data as u32).to_le_bytes(), b"WAVEfmt ", &16u32.to_le_bytes()] {
+        b.extend_from_slice(part);
+    }
+    for part in [&1u16.to_le_bytes()[..], &1u16.to_le_bytes(), &16000u32.to_le_bytes(), &32000u32.to_le_bytes()] {
+        b.extend_from_slice(part);
+    }
+    for part in [&2u16.to_le_bytes()[..], &16u16.to_le_bytes(), b"data", &(data as u32).to_le_bytes()] {
+        b.extend_from_slice(part);
+    }
+    b.extend((0..data).map(|i| (i % 200) as u8));
+    b
+}
+
+/// `text` with `addition` on new lines after the line that starts with `line_start`.
+fn add_after(text: &str, line_start: &str, addition: &str) -> String {
+    let at = text.find(line_start).unwrap_or_else(|| panic!("no line `{line_start}`"));
+    let end = at + text[at..].find('\n').unwrap();
+    format!("{}\n{addition}{}", &text[..end], &text[end..])
+}
+
+/// 1-based line and column (in characters) of `needle` in `text`.
+fn position(text: &str, needle: &str) -> (usize, usize) {
+    let at = text.find(needle).unwrap_or_else(|| panic!("no `{needle}`"));
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (text[..at].matches('\n').count() + 1, text[line_start..at].chars().count() + 1)
+}
+
+#[test]
+fn protocol_check_holds_recorded_audio_to_its_references() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_library(dir.path());
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let folder = root.join("adult-roadside");
+    let proto = folder.join("protocol.toml");
+    let shipped = std::fs::read_to_string(&proto).unwrap();
+    let check = || run(&["--protocols", root.to_str().unwrap(), "protocol", "check"], None);
+
+    // Referenced files that exist and play: speech from eSpeak NG and a hand-built PCM file.
+    let spoken = voice::synthesize("ar", "هل أنت مصاب، أو تشعر أنك في خطر الآن؟").unwrap();
+    write(&folder, "audio/ar/in-danger.wav", "");
+    std::fs::write(folder.join("audio/ar/in-danger.wav"), &spoken.0).unwrap();
+    write(&folder, "audio/es/in-danger.wav", "");
+    std::fs::write(folder.join("audio/es/in-danger.wav"), pcm_wav(16000)).unwrap();
+    let text = add_after(
+        &shipped,
+        "text.ar = \"هل أنت مصاب",
+        "audio.ar = \"audio/ar/in-danger.wav\"\naudio.es = \"audio/es/in-danger.wav\"",
+    );
+    std::fs::write(&proto, &text).unwrap();
+    let o = check();
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+
+    // A missing file, a truncated one and one no item refers to.
+    let text = add_after(&text, "text.ar = \"هل تحتاج الآن", "audio.ar = \"audio/ar/needs-medical.wav\"");
+    let text = add_after(&text, "text.ar = \"أنا من الشرطة", "audio.ar = \"audio/ar/introduction.wav\"");
+    std::fs::write(&proto, &text).unwrap();
+    let whole = pcm_wav(8000);
+    std::fs::write(folder.join("audio/ar/introduction.wav"), &whole[..whole.len() / 2]).unwrap();
+    std::fs::write(folder.join("audio/es/left-over.wav"), pcm_wav(100)).unwrap();
+    std::fs::write(folder.join("audio/es/notes.txt"), "not audio, not checked").unwrap();
+    let o = check();
+    assert_eq!(code(&o), 1, "{}{}", out(&o), err(&o));
+    let p = proto.display();
+    let (ml, mc) = position(&text, "\"audio/ar/needs-medical.wav\"");
+    let (tl, tc) = position(&text, "\"audio/ar/introduction.wav\"");
+    let stdout = out(&o);
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    lines.sort();
+    let orphan = format!("{}:1:1: audio file belongs to no item", folder.join("audio/es/left-over.wav").display());
+    let missing = format!("{p}:{ml}:{mc}: audio file audio/ar/needs-medical.wav is missing");
+    let truncated = format!("{p}:{tl}:{tc}: audio file audio/ar/introduction.wav does not play: truncated");
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(lines.contains(&orphan.as_str()), "{orphan}\n{stdout}");
+    assert!(lines.contains(&missing.as_str()), "{missing}\n{stdout}");
+    assert!(lines.iter().any(|l| l.starts_with(&truncated)), "{truncated}\n{stdout}");
+    assert!(err(&o).contains("3 problems found"), "{}", err(&o));
+
+    // The same when the protocol file is named on its own.
+    let o = run(&["--protocols", root.to_str().unwrap(), "protocol", "check", proto.to_str().unwrap()], None);
+    assert_eq!(code(&o), 1, "{}{}", out(&o), err(&o));
+    assert_eq!(out(&o).lines().count(), 3, "{}", out(&o));
 }

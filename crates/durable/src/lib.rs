@@ -8,7 +8,8 @@
 //! - [`Staged`]: streamed output under a temporary name, removed unless put in place whole.
 //! - [`rename`]: a rename made durable by syncing the folder it lands in; [`sync_dir`] and
 //!   [`sync_parent`] alone.
-//! - [`toml_files`] / [`read_toml_files`]: every `.toml` file under a folder, in a fixed order.
+//! - [`toml_files`] / [`read_toml_files`]: every `.toml` file under a folder, in a fixed order;
+//!   [`files_ending`]: the same walk for another extension (a protocol's `.wav` audio).
 //!
 //! No clock and no randomness: the same folder gives the same answer.
 
@@ -215,8 +216,14 @@ impl Drop for Staged {
 /// error naming it, so a walk can neither loop nor read from outside the folder. `root` itself
 /// may be a link. An unreadable folder is an error, never skipped.
 pub fn toml_files(root: &Path) -> Result<Vec<PathBuf>> {
+    files_ending(root, "toml")
+}
+
+/// The same walk as [`toml_files`] (order, hidden entries, links) for files with another
+/// extension, such as a protocol's recorded `wav` audio.
+pub fn files_ending(root: &Path, extension: &str) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    walk(root, &mut out)?;
+    walk(root, extension, &mut out)?;
     Ok(out)
 }
 
@@ -230,7 +237,7 @@ fn hidden(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().starts_with(b".")
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+fn walk(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) -> Result<()> {
     let what = "cannot read folder";
     let mut entries = Vec::new();
     for e in fs::read_dir(dir).map_err(|e| Error::io(what, dir, e))? {
@@ -246,8 +253,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         if kind.is_symlink() {
             return Err(Error::Link { path: p });
         } else if kind.is_dir() {
-            walk(&p, out)?;
-        } else if kind.is_file() && p.extension().is_some_and(|e| e == "toml") {
+            walk(&p, extension, out)?;
+        } else if kind.is_file() && p.extension().is_some_and(|e| e == extension) {
             out.push(p);
         }
     }

@@ -145,6 +145,9 @@ fn the_walk_is_sorted_recursive_and_only_toml() {
     assert_eq!(read.len(), 5);
     assert!(read.iter().all(|(p, t)| p.ends_with(t)), "each text is its own file's");
     assert_eq!(toml_files(root).unwrap(), files, "the same folder gives the same list");
+    put(root, "b/audio/en/x.wav", "");
+    put(root, "b/audio/.y.wav", "");
+    assert_eq!(names(root, &files_ending(root, "wav").unwrap()), ["b/audio/en/x.wav"]);
 }
 
 #[test]

@@ -33,7 +33,7 @@ pub use diag::Problem;
 pub use engine::{run_answer_map, EngineError, Event, MapRun, RawAnswer, Session, Status};
 pub use language::{Flag, Glossary, Term};
 pub use load::{load, Library, Source};
-pub use model::{Group, Item, ItemKind, Population, Protocol};
+pub use model::{AudioRef, Group, Item, ItemKind, Population, Protocol};
 pub use outcome::Outcome;
 pub use resources::{Directory, Policy, Resource, UnitRecipient};
 pub use translations::{Direction, Language, TranslationStatus};

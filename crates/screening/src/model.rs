@@ -49,6 +49,9 @@ pub struct Item {
     pub section: usize,
     /// The person's words per language (questions and scripts).
     pub text: BTreeMap<String, String>,
+    /// Recorded audio per language, relative to the protocol file's folder
+    /// (`audio/<lang>/<item-id>.wav`); where there is none, the text is spoken.
+    pub audio: BTreeMap<String, String>,
     pub guidance: Guidance,
     pub answer: AnswerSpec,
     pub when: Option<Cond>,
@@ -149,6 +152,18 @@ pub struct StoppedRule {
     pub actions: Vec<usize>,
 }
 
+/// A recorded audio file an item refers to, and where the reference is written (1-based line
+/// and column in the protocol file), so a caller that looks for the file can say where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioRef {
+    pub item: String,
+    pub lang: String,
+    /// Relative to the protocol file's folder, always `audio/<lang>/...wav`.
+    pub path: String,
+    pub line: usize,
+    pub col: usize,
+}
+
 /// A loaded, validated protocol.
 #[derive(Debug, Clone)]
 pub struct Protocol {
@@ -171,6 +186,7 @@ pub struct Protocol {
     /// Where it was loaded from.
     pub path: String,
     pub(crate) index: HashMap<String, usize>,
+    pub(crate) audio_refs: Vec<AudioRef>,
     /// For each item, the items whose `when` reads it directly.
     pub(crate) dependents: Vec<Vec<usize>>,
 }
@@ -182,6 +198,11 @@ impl Protocol {
 
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.item_index(id).map(|i| &self.items[i])
+    }
+
+    /// Every recorded audio file the items refer to, in item order, then by language.
+    pub fn audio_refs(&self) -> &[AudioRef] {
+        &self.audio_refs
     }
 
     /// Items read aloud or asked of the person (observations are not asked).

@@ -215,6 +215,7 @@ fn compile_protocol(
     let scope = ItemScope { index: &index, specs: &specs };
 
     let mut items = Vec::new();
+    let mut audio_refs = Vec::new();
     for (i, g) in gathered.iter().enumerate() {
         let r = &g.raw;
         let gcx = &g.cx;
@@ -282,6 +283,7 @@ fn compile_protocol(
                 check_fixed_parts(gcx, &format!("item `{}`", r.id.get_ref()), &texts, "en", out);
             }
         }
+        let audio = check_audio(gcx, r, kind, &languages, &mut audio_refs, out);
         let guidance = match &r.guidance {
             Some(gd) => {
                 for part in [&gd.why, &gd.how, &gd.avoid] {
@@ -380,6 +382,7 @@ fn compile_protocol(
             label,
             section: g.section,
             text,
+            audio,
             guidance,
             answer: spec,
             when,
@@ -604,6 +607,7 @@ fn compile_protocol(
         content_hash: hex::encode(hasher.finalize()),
         path: cx.path.to_string(),
         index,
+        audio_refs,
         dependents,
     };
 
@@ -639,6 +643,64 @@ fn compile_protocol(
         }
     }
     Some(protocol)
+}
+
+/// An item's `audio.<lang>` references: a language of the protocol, an item read to the person,
+/// and a path inside the protocol's folder of the form `audio/<lang>/....wav`. The checked ones
+/// go into `refs` with their position, for whoever looks for the files.
+fn check_audio(
+    cx: &FileCtx,
+    r: &RawItem,
+    kind: ItemKind,
+    languages: &[String],
+    refs: &mut Vec<AudioRef>,
+    out: &mut Vec<Problem>,
+) -> BTreeMap<String, String> {
+    let mut audio = BTreeMap::new();
+    for (lang, path) in &r.audio {
+        let at = path.span().start;
+        let p = path.get_ref();
+        let problem = if kind == ItemKind::Observation {
+            Some((
+                "an observation is not read to the person, so it has no `audio`".to_string(),
+                "recorded audio goes with questions and scripts".to_string(),
+            ))
+        } else if !languages.contains(lang) {
+            Some((
+                format!("audio in `{lang}`, which the protocol does not list"),
+                "add the language to `languages` or remove this audio".to_string(),
+            ))
+        } else {
+            audio_path_problem(lang, p).map(|m| (m, format!("audio.{lang} = \"audio/{lang}/{}.wav\"", r.id.get_ref())))
+        };
+        match problem {
+            Some((message, hint)) => out.push(cx.problem(at, message, Some(hint))),
+            None => {
+                let (line, col) = crate::diag::line_col(cx.text, at);
+                refs.push(AudioRef { item: r.id.get_ref().clone(), lang: lang.clone(), path: p.clone(), line, col });
+                audio.insert(lang.clone(), p.clone());
+            }
+        }
+    }
+    audio
+}
+
+/// What is wrong with `path` as the `lang` audio of an item, if anything.
+fn audio_path_problem(lang: &str, path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    if path.starts_with('/') || path.contains('\\') || path.contains(':') {
+        Some(format!("audio path `{path}` is not relative to the protocol's folder"))
+    } else if parts.contains(&"..") {
+        Some(format!("audio path `{path}` goes up with `..`: it must stay in the protocol's folder"))
+    } else if !path.ends_with(".wav") {
+        Some(format!("audio path `{path}` does not end in `.wav`"))
+    } else if parts.len() < 3 || parts[0] != "audio" || parts[1] != lang {
+        Some(format!("audio path `{path}` is not under `audio/{lang}/`"))
+    } else if parts.iter().any(|c| c.is_empty() || c.starts_with('.')) {
+        Some(format!("audio path `{path}` has an empty or hidden part"))
+    } else {
+        None
+    }
 }
 
 fn answer_spec(

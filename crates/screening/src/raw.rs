@@ -59,6 +59,9 @@ pub(crate) struct RawItem {
     pub(crate) answer: Option<S<String>>,
     #[serde(default)]
     pub(crate) text: BTreeMap<String, S<String>>,
+    /// Recorded audio per language: `audio/<lang>/<file>.wav`, relative to the protocol's folder.
+    #[serde(default)]
+    pub(crate) audio: BTreeMap<String, S<String>>,
     pub(crate) guidance: Option<RawGuidance>,
     #[serde(default)]
     pub(crate) choices: Vec<RawChoice>,

@@ -151,6 +151,23 @@ fn base_is_valid_and_problems_name_their_file() {
     assert!(p[0].message.contains("not a Fieldscreen content file"));
 }
 
+#[test]
+fn audio_references_are_kept_with_their_position() {
+    let text = testdata("base.toml").replacen(
+        "text.es = \"¿Está en peligro ahora?\"",
+        "text.es = \"¿Está en peligro ahora?\"\naudio.es = \"audio/es/danger.wav\"\naudio.en = \"audio/en/danger.wav\"",
+        1,
+    );
+    let lib = load(&base_sources(&text)).unwrap_or_else(|p| panic!("{p:#?}"));
+    let p = lib.protocol("base").unwrap();
+    let refs: Vec<_> = p.audio_refs().iter().map(|r| (r.item.as_str(), r.lang.as_str(), r.path.as_str())).collect();
+    assert_eq!(refs, [("danger", "en", "audio/en/danger.wav"), ("danger", "es", "audio/es/danger.wav")]);
+    let es = &p.audio_refs()[1];
+    assert_eq!((es.line, es.col), line_col_of(&text, "\"audio/es/danger.wav\"", 0).unwrap());
+    assert_eq!(p.item("danger").unwrap().audio.get("en").map(String::as_str), Some("audio/en/danger.wav"));
+    assert!(base().audio_refs().is_empty());
+}
+
 // ---------- engine ----------
 
 fn outcome_groups(s: &Session) -> Vec<Group> {

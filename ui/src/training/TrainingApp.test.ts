@@ -252,6 +252,7 @@ describe('read aloud in training', () => {
     ]);
     expect(fake.commands().filter((c) => c === 'training_speak').length).toBe(3);
     expect(fake.commands()).not.toContain('speak');
+    await vi.waitFor(() => expect($('[data-part="read-aloud"]')!.dataset.playing).toBe('false'));
     vi.restoreAllMocks();
   });
 });
