@@ -240,7 +240,7 @@ fn bad_input_names_the_problem_and_changes_nothing() {
     assert_eq!(e.kind, "invalid-encounter");
     assert!(e.message.contains("Main Street"));
     let e = f
-        .start(StartArgs { protocol_id: "adult-roadside".into(), language: "fr".into(), encounter: encounter() })
+        .start(StartArgs { protocol_id: "adult-roadside".into(), language: "xh".into(), encounter: encounter() })
         .unwrap_err();
     assert_eq!(e.kind, "unknown-language");
     assert!(f.home().unwrap().drafts.is_empty(), "no draft was opened by a refused start");

@@ -72,7 +72,12 @@ impl Training {
 
     /// Starts a run in the scenario's language, or in `language` when the trainer picks another
     /// of the protocol's languages (to demo it, read aloud included).
-    pub fn begin(&mut self, scenario_id: &str, language: Option<&str>, now: Instant) -> Result<TrainingView, CommandError> {
+    pub fn begin(
+        &mut self,
+        scenario_id: &str,
+        language: Option<&str>,
+        now: Instant,
+    ) -> Result<TrainingView, CommandError> {
         let s = self.scenario(scenario_id)?;
         let p = self
             .library
@@ -250,7 +255,12 @@ mod tests {
         assert_eq!(v.session.language, "ar");
         assert_eq!(v.scenario.language, "ar");
         assert_eq!(v.session.language_info.direction, screening::Direction::Rtl);
-        assert!(v.session.current.unwrap().text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "Arabic words");
-        assert!(matches!(t.speech(SpeakPart::Question).unwrap(), crate::speech::Speech::Synthesize { voice, .. } if voice == "ar"));
+        assert!(
+            v.session.current.unwrap().text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+            "Arabic words"
+        );
+        assert!(
+            matches!(t.speech(SpeakPart::Question).unwrap(), crate::speech::Speech::Synthesize { voice, .. } if voice == "ar")
+        );
     }
 }

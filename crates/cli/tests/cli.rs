@@ -171,7 +171,7 @@ fn protocol_list_and_show_json() {
     let q = items.iter().find(|i| i["id"] == "traded-sex").unwrap();
     assert_eq!(q["answer"]["options"], serde_json::json!(["yes", "no", "not-sure", "declined"]));
     assert_eq!(q["indicates"]["yes"], serde_json::json!(["purpose-sex"]));
-    assert_eq!(q["languages"], serde_json::json!(["en", "es", "zh", "vi", "tl", "ko", "ru", "ht", "pt", "fr", "ar"]));
+    assert_eq!(q["languages"], serde_json::json!(["ar", "en", "es", "fr", "ht", "ko", "pt", "ru", "tl", "vi", "zh"]));
     assert!(p["minor_rule"]["level"].is_string());
     assert_eq!(p["stopped_rule"]["level"], "stopped-nothing-concluded", "the level a stopped screening gets");
 
@@ -998,4 +998,33 @@ fn protocol_check_holds_recorded_audio_to_its_references() {
     let o = run(&["--protocols", root.to_str().unwrap(), "protocol", "check", proto.to_str().unwrap()], None);
     assert_eq!(code(&o), 1, "{}{}", out(&o), err(&o));
     assert_eq!(out(&o).lines().count(), 3, "{}", out(&o));
+}
+
+#[test]
+fn protocol_check_reports_a_missing_translation_and_a_number_that_differs_at_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_library(dir.path());
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let proto = root.join("adult-roadside/protocol.toml");
+    let res = root.join("resources/us-national.toml");
+    let shipped = std::fs::read_to_string(&proto).unwrap();
+    let resources = std::fs::read_to_string(&res).unwrap();
+    // The Chinese text of the first question dropped; a hotline number changed in Arabic.
+    let zh_line = shipped.lines().find(|l| l.starts_with("text.zh = ")).unwrap().to_string();
+    let text = shipped.replacen(&format!("{zh_line}\n"), "", 1);
+    std::fs::write(&proto, &text).unwrap();
+    let ar = resources.lines().find(|l| l.starts_with("description.ar = ") && l.contains("1-800-799-7233")).unwrap();
+    let broken_ar = ar.replace("1-800-799-7233", "1-800-799-7223");
+    let res_text = resources.replacen(ar, &broken_ar, 1);
+    std::fs::write(&res, &res_text).unwrap();
+
+    let o = run(&["--protocols", root.to_str().unwrap(), "protocol", "check"], None);
+    assert_eq!(code(&o), 1, "{}{}", out(&o), err(&o));
+    let stdout = out(&o);
+    let (il, ic) = position(&text, "\"in-danger\"");
+    let missing = format!("{}:{il}:{ic}: item `in-danger` is missing its `zh` text", proto.display());
+    assert!(stdout.lines().any(|l| l.starts_with(&missing)), "{missing}\n{stdout}");
+    let (nl, nc) = position(&res_text, &broken_ar["description.ar = \"".len()..]);
+    let number = format!("{}:{nl}:{nc}: resource `ndvh`: the `ar` text has the numbers", res.display());
+    assert!(stdout.lines().any(|l| l.starts_with(&number) && l.contains("7223")), "{number}\n{stdout}");
 }

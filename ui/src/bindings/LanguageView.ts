@@ -2,4 +2,20 @@
 import type { Direction } from "./Direction";
 import type { TranslationStatus } from "./TranslationStatus";
 
-export type LanguageView = { code: string, name: string, english: string, direction: Direction, status: TranslationStatus, read_aloud: boolean, };
+/**
+ * A language as the officer and the person see it: its own name, which way it is written, how
+ * far its translation can be trusted, and whether it can be read aloud.
+ */
+export type LanguageView = { code: string, 
+/**
+ * In its own script ("العربية").
+ */
+name: string, 
+/**
+ * Its English name, for the officer.
+ */
+english: string, direction: Direction, status: TranslationStatus, 
+/**
+ * An offline voice (or recorded audio) can read the person's words aloud.
+ */
+read_aloud: boolean, };

@@ -3,4 +3,8 @@ import type { Flag } from "./Flag";
 import type { Outcome } from "./Outcome";
 import type { ReferralView } from "./ReferralView";
 
-export type OutcomeView = { outcome: Outcome, referrals: Array<ReferralView>, notes: string, note_flags: Array<Flag>, read_aloud: boolean, };
+export type OutcomeView = { outcome: Outcome, referrals: Array<ReferralView>, notes: string, note_flags: Array<Flag>, 
+/**
+ * The person's words were read aloud at some point (the record says so, not what was said).
+ */
+read_aloud: boolean, };

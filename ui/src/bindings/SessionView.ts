@@ -10,7 +10,11 @@ export type SessionView = {
 /**
  * The draft this screening is saved in; `None` in training (nothing is saved).
  */
-draft_id: string | null, protocol: ProtocolHeading, language: string, language_info: LanguageView, current: ItemView | null, position: Position, can_go_back: boolean, status: Status, stop_rule: StopView | null, 
+draft_id: string | null, protocol: ProtocolHeading, language: string, 
+/**
+ * The person's language: its name, direction and translation status.
+ */
+language_info: LanguageView, current: ItemView | null, position: Position, can_go_back: boolean, status: Status, stop_rule: StopView | null, 
 /**
  * Events durably saved for this draft; the UI shows "saved" only from this.
  */
