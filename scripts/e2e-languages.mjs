@@ -140,7 +140,7 @@ async function main() {
     const langs = await page.js('return [...document.querySelectorAll("[data-language]")].map((e) => e.dataset.language)');
     if (langs.length < 10) fail(`the picker offers ${langs.length} languages, not at least ten: ${langs}`);
     await page.click('[data-language="ar"]');
-    await page.shot('22-language-picker');
+    await page.shot('22-language-picker', '[data-part="language-picker"]');
     await axe(page, 'the language picker');
     await page.click('[data-action="person-picks"]');
     await page.find('[data-part="person-language-picker"]');
