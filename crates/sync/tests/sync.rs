@@ -1,6 +1,7 @@
 //! The device side against a real hub running in this process (SQLite, loopback HTTP), reached
 //! through a TCP proxy that can hang or refuse: a pass called off while the hub hangs loses and
-//! doubles nothing; a wipe report lost to the network is retried until the hub acknowledges it.
+//! doubles nothing; a wipe report lost to the network is retried until the hub acknowledges it;
+//! an enrollment whose answer is lost completes when the device asks again.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -111,6 +112,9 @@ const REFUSE: u8 = 2;
 /// Requests reach the hub, but nothing comes back once a push was sent on a connection: the
 /// hub stored the records and its answer is lost.
 const MUTE_PUSH: u8 = 3;
+/// An enrollment reaches the hub, and the connection is cut as its answer starts back: the hub
+/// registered the device, the device never heard so.
+const CUT_ENROLL: u8 = 4;
 
 struct Proxy {
     addr: SocketAddr,
@@ -132,7 +136,12 @@ impl Proxy {
                     REFUSE => drop(conn),
                     mode => {
                         let Ok(up) = TcpStream::connect(target) else { continue };
-                        pipe(conn, up, mode == MUTE_PUSH);
+                        let (trigger, cut): (Option<&'static [u8]>, bool) = match mode {
+                            MUTE_PUSH => (Some(b"POST /v1/records"), false),
+                            CUT_ENROLL => (Some(b"POST /v1/enroll"), true),
+                            _ => (None, false),
+                        };
+                        pipe(conn, up, trigger, cut);
                     }
                 }
             }
@@ -149,7 +158,9 @@ impl Proxy {
     }
 }
 
-fn pipe(down: TcpStream, up: TcpStream, mute_after_push: bool) {
+/// Forwards both ways; once a request starting with `trigger` went up, the answer is dropped
+/// (or, with `cut`, the connection is closed as it starts back).
+fn pipe(down: TcpStream, up: TcpStream, trigger: Option<&'static [u8]>, cut: bool) {
     let muted = Arc::new(AtomicBool::new(false));
     let (mut d_read, mut u_write) = (down.try_clone().unwrap(), up.try_clone().unwrap());
     let m = muted.clone();
@@ -159,7 +170,7 @@ fn pipe(down: TcpStream, up: TcpStream, mute_after_push: bool) {
             if n == 0 {
                 break;
             }
-            if mute_after_push && buf[..n].windows(16).any(|w| w == b"POST /v1/records") {
+            if trigger.is_some_and(|t| buf[..n].windows(t.len()).any(|w| w == t)) {
                 m.store(true, Ordering::SeqCst);
             }
             if u_write.write_all(&buf[..n]).is_err() {
@@ -174,7 +185,14 @@ fn pipe(down: TcpStream, up: TcpStream, mute_after_push: bool) {
             if n == 0 {
                 break;
             }
-            if !muted.load(Ordering::SeqCst) && d_write.write_all(&buf[..n]).is_err() {
+            if muted.load(Ordering::SeqCst) {
+                if cut {
+                    let _ = d_write.shutdown(std::net::Shutdown::Both);
+                    break;
+                }
+                continue;
+            }
+            if d_write.write_all(&buf[..n]).is_err() {
                 break;
             }
         }
@@ -330,4 +348,38 @@ fn nw_06_a_wipe_report_lost_to_the_network_is_retried_until_the_hub_acknowledges
         .unwrap_err();
     assert!(e.to_string().contains("can no longer be sent"), "{e}");
     assert!(!marker.exists());
+}
+
+#[test]
+fn nw_07_an_enrollment_whose_answer_is_lost_completes_when_the_device_asks_again() {
+    let hub = Hub::start();
+    hub.publish_unit();
+    let proxy = Proxy::to(hub.addr());
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CreateOptions { officer_id: "B-7", recovery_recipient: None, iterations: vault::MIN_ITERATIONS };
+    let v = Vault::create(dir.path(), SECRET, &opts, &UnlockPolicy::default(), Utc::now()).unwrap();
+    let code = hub.code();
+
+    proxy.set(CUT_ENROLL);
+    let lost = device::enroll(&v, &proxy.url(), &code, vec![], None, Utc::now());
+    assert!(lost.is_err(), "the answer was cut: {lost:?}");
+    assert!(v.enrollment().unwrap().is_none(), "nothing is kept without the hub's answer");
+    assert_eq!(hub.device(v.device_id()).device_id, v.device_id(), "the hub registered the device");
+
+    // The officer tries again with the same code: the hub answers yes again, once.
+    proxy.set(FORWARD);
+    let again = device::enroll(&v, &proxy.url(), &code, vec![], None, Utc::now()).unwrap();
+    assert_eq!(again.device_id, v.device_id());
+    assert!(v.enrollment().unwrap().is_some());
+    let devices = hub.rt.block_on(hub.store().devices()).unwrap();
+    assert_eq!(devices.iter().filter(|d| d.device_id == v.device_id()).count(), 1);
+
+    // And the device syncs like any other.
+    let lib = library();
+    let p = Arc::new(lib.protocol("adult-roadside").unwrap().clone());
+    let d = v.create_draft(&p, "en", None, Utc::now()).unwrap();
+    v.append(&d, &p, &screening::Event::Stop, Utc::now()).unwrap();
+    let id = v.finalize(&d, &p, None, Utc::now()).unwrap();
+    sync_once(&v, Utc::now).unwrap();
+    assert_eq!(hub.record_ids(), vec![id]);
 }

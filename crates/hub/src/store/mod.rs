@@ -204,6 +204,7 @@ pub(crate) mod sql {
     pub const CODE: &str = "SELECT expires_at, used_by, officer_id FROM enroll_codes WHERE code_hash = $1";
     pub const DEVICE_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = $1)";
     /// A used code keeps no officer id: the registry holds it, if anything does.
+    pub const DEVICE_KEY: &str = "SELECT public_key, revoked_at FROM devices WHERE device_id = $1";
     pub const USE_CODE: &str = "UPDATE enroll_codes SET used_by = $1, officer_id = NULL WHERE code_hash = $2";
     pub const INSERT_DEVICE: &str =
         "INSERT INTO devices (device_id, officer_id, public_key, enrolled_at) VALUES ($1, $2, $3, $4)";
@@ -366,18 +367,37 @@ pub(crate) fn code_row(r: &impl Cols) -> Result<CodeRow, StoreError> {
     Ok((r.text(0)?, r.opt_text(1)?, r.opt_text(2)?))
 }
 
-/// Whether a code may enroll a device now: `Ok(the officer id to keep)` or why not. (That the
-/// device id is new is checked after, only for a usable code.)
-pub(crate) fn code_decision(
-    code: Option<CodeRow>,
-    d: &NewDevice<'_>,
-    now: &str,
-) -> Result<Option<String>, EnrollRefusal> {
+/// What a code allows: a new device (with the officer id to keep), or the repeat of an
+/// enrollment it already made for this same device id.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum CodeUse {
+    Fresh(Option<String>),
+    Repeat,
+}
+
+/// Whether a code may enroll a device now, or why not. (That the device id is new is checked
+/// after, only for a fresh code; a repeat is checked against the key the device enrolled with.)
+pub(crate) fn code_decision(code: Option<CodeRow>, d: &NewDevice<'_>, now: &str) -> Result<CodeUse, EnrollRefusal> {
     match code {
         None => Err(EnrollRefusal::UnknownCode),
+        // The device's first answer was lost (or it locked before keeping it): it asks again
+        // with the same code, id and key, and gets the same answer.
+        Some((_, Some(by), _)) if by == d.device_id => Ok(CodeUse::Repeat),
         Some((_, Some(_), _)) => Err(EnrollRefusal::UsedCode),
         Some((expires, None, _)) if expires.as_str() < now => Err(EnrollRefusal::ExpiredCode),
-        Some((_, None, officer)) => Ok(officer.filter(|_| d.keep_officer_id)),
+        Some((_, None, officer)) => Ok(CodeUse::Fresh(officer.filter(|_| d.keep_officer_id))),
+    }
+}
+
+/// A repeat enrollment stands only for the key the code enrolled, on a device not revoked:
+/// anyone else holding the code gets "used".
+pub(crate) fn repeat_decision(
+    device: Option<(String, Option<String>)>,
+    d: &NewDevice<'_>,
+) -> Result<(), EnrollRefusal> {
+    match device {
+        Some((key, None)) if key == d.public_key => Ok(()),
+        _ => Err(EnrollRefusal::UsedCode),
     }
 }
 
@@ -447,7 +467,9 @@ impl Store {
         both!(self, s => s.add_code(code))
     }
 
-    /// Registers a device against an unused, unexpired code, and uses the code up, atomically.
+    /// Registers a device against an unused, unexpired code, and uses the code up, atomically. The
+    /// same device asking again with the same code and key (its first answer lost) is told yes
+    /// again, and nothing changes.
     pub async fn enroll(&self, d: &NewDevice<'_>, now: &str) -> Result<Result<(), EnrollRefusal>, StoreError> {
         both!(self, s => s.enroll(d, now))
     }

@@ -233,7 +233,16 @@ impl Postgres {
             .map(|r| super::code_row(&r))
             .transpose()?;
         let officer = match super::code_decision(code, d, now) {
-            Ok(o) => o,
+            Ok(super::CodeUse::Fresh(o)) => o,
+            Ok(super::CodeUse::Repeat) => {
+                let dev = tx
+                    .query_opt(sql::DEVICE_KEY, &[&d.device_id])
+                    .await
+                    .map_err(be)?
+                    .map(|r| Ok::<_, StoreError>((r.text(0)?, r.opt_text(1)?)))
+                    .transpose()?;
+                return Ok(super::repeat_decision(dev, d));
+            }
             Err(r) => return Ok(Err(r)),
         };
         if tx.query_one(sql::DEVICE_EXISTS, &[&d.device_id]).await.map_err(be)?.flag(0)? {

@@ -168,7 +168,11 @@ impl Sqlite {
             let code = first(&tx, sql::CODE, [&h], |r| super::code_row(r))?;
             let d = NewDevice { code_hash: &h, device_id: &id, public_key: &key, keep_officer_id: keep };
             let officer = match super::code_decision(code, &d, &now) {
-                Ok(o) => o,
+                Ok(super::CodeUse::Fresh(o)) => o,
+                Ok(super::CodeUse::Repeat) => {
+                    let dev = first(&tx, sql::DEVICE_KEY, [&id], |r| Ok((r.text(0)?, r.opt_text(1)?)))?;
+                    return Ok(super::repeat_decision(dev, &d));
+                }
                 Err(r) => return Ok(Err(r)),
             };
             if tx.query_row(sql::DEVICE_EXISTS, [&id], |r| r.get::<_, bool>(0)).map_err(be)? {

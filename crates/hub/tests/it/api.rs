@@ -258,7 +258,19 @@ fn enrollment_codes_are_one_time_and_prove_the_key() {
         let lower = code.to_lowercase().replace('-', " ");
         let resp = c.enroll(&req(&lower, &key)).unwrap();
         assert_eq!(resp.unit_key.as_deref(), Some(h.unit.public_key().as_str()));
-        assert_eq!(kind(c.enroll(&req(&code, &key))), (403, "code-used".into()));
+        // The same device asking again with the same code and key (its first answer was lost):
+        // the same answer, and still one device.
+        let again = c.enroll(&req(&code, &key)).unwrap();
+        assert_eq!((again.device_id.as_str(), again.unit_key.as_deref()), (key.id.as_str(), resp.unit_key.as_deref()));
+        assert_eq!(h.devices().len(), 1);
+        // Anyone else with the used code is refused, whatever key they prove.
+        let other = new_key("0190bbbb-0000-7000-8000-000000000002");
+        let other_req = {
+            let public_key = other.public_key();
+            let proof = B64.encode(other.sign(&wire::enroll_proof_input(&code, &other.id, &public_key)).unwrap());
+            EnrollRequest { code: code.clone(), device_id: other.id.clone(), officer_id: None, public_key, proof }
+        };
+        assert_eq!(kind(c.enroll(&other_req)), (403, "code-used".into()));
         let code2 = h.code("4471");
         assert_eq!(kind(c.enroll(&req(&code2, &key))), (409, "device-exists".into()));
         let (s, k, _) =
