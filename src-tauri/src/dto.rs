@@ -407,6 +407,9 @@ pub struct ItemView {
     /// Answer tokens offered besides the choices.
     pub options: Vec<AnswerToken>,
     pub current: Option<Answer>,
+    /// The protocol ships a recording of this item's words in the person's language (played
+    /// before any synthesized voice).
+    pub recorded_audio: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

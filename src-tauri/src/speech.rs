@@ -165,3 +165,46 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::NoVoice);
     }
 }
+
+#[cfg(test)]
+mod recorded {
+    use super::*;
+
+    /// A protocol folder with a recording of the first question in Tagalog (which has no
+    /// offline voice): the recording is played, and the other parts say there is no voice.
+    #[test]
+    fn recorded_audio_comes_first_and_is_played_from_the_protocol_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../screening-protocols");
+        for (p, text) in durable::read_toml_files(&shipped).unwrap() {
+            let rel = p.strip_prefix(&shipped).unwrap();
+            std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+            std::fs::write(root.join(rel), text).unwrap();
+        }
+        let proto = root.join("adult-roadside/protocol.toml");
+        let text = std::fs::read_to_string(&proto).unwrap();
+        let tl = text.lines().find(|l| l.starts_with("text.tl = ")).unwrap().to_string();
+        std::fs::write(&proto, text.replacen(&tl, &format!("{tl}\naudio.tl = \"audio/tl/in-danger.wav\""), 1)).unwrap();
+        let wav = voice::synthesize("en-us", "A recording stands in here.").unwrap().0;
+        std::fs::create_dir_all(root.join("adult-roadside/audio/tl")).unwrap();
+        std::fs::write(root.join("adult-roadside/audio/tl/in-danger.wav"), &wav).unwrap();
+
+        let lib = crate::content::from_folder(root).unwrap();
+        let p = lib.protocol("adult-roadside").unwrap();
+        let s = Session::new(std::sync::Arc::new(p.clone()));
+        let view = crate::view::session_view(&s, crate::view::language_view(&lib, "tl"), None, 0, false);
+        assert!(view.current.as_ref().unwrap().recorded_audio);
+        assert!(!view.language_info.read_aloud, "Tagalog has no offline voice");
+        let speech = prepare(&lib, &s, "tl", SpeakPart::Question).unwrap();
+        assert_eq!(speech, Speech::Recorded(root.join("adult-roadside/audio/tl/in-danger.wav")));
+        assert_eq!(render(speech).unwrap(), wav, "the recording's own bytes");
+        assert_eq!(prepare(&lib, &s, "tl", SpeakPart::Answers).unwrap_err().kind, ErrorKind::NoVoice);
+        // In a language with a voice but no recording, the voice reads the question.
+        assert!(matches!(prepare(&lib, &s, "ar", SpeakPart::Question).unwrap(), Speech::Synthesize { .. }));
+        // A recording that does not play is refused with its path, not played.
+        std::fs::write(root.join("adult-roadside/audio/tl/in-danger.wav"), b"RIFF....WAVE").unwrap();
+        let e = render(prepare(&lib, &s, "tl", SpeakPart::Question).unwrap()).unwrap_err();
+        assert!(e.message.contains("in-danger.wav"), "{}", e.message);
+    }
+}

@@ -79,6 +79,7 @@ pub fn session_view(
             answer: AnswerView { kind: AnswerType::from(&it.answer), choices, min, max },
             options: it.answer.tokens().iter().filter_map(|t| AnswerToken::of(*t)).collect(),
             current: s.answer_of(&it.id).cloned(),
+            recorded_audio: it.audio.contains_key(lang),
         }
     });
     let (index, total) = s.progress();

@@ -14,4 +14,9 @@ text: string, guidance: Guidance, answer: AnswerView,
 /**
  * Answer tokens offered besides the choices.
  */
-options: Array<AnswerToken>, current: Answer | null, };
+options: Array<AnswerToken>, current: Answer | null, 
+/**
+ * The protocol ships a recording of this item's words in the person's language (played
+ * before any synthesized voice).
+ */
+recorded_audio: boolean, };

@@ -95,6 +95,7 @@ function itemView(it: FakeItem<unknown>, language: string, current: Answer | nul
     answer: { type: it.type, choices: (it.choices ?? []).map((c) => ({ id: c.id, text: words(c.text) })), min: null, max: null },
     options: tokensOf(it.type),
     current,
+    recorded_audio: false,
   };
 }
 
@@ -1365,6 +1366,7 @@ export function makeItem(overrides: Partial<ItemView> = {}): ItemView {
     answer: { type: 'yes-no', choices: [], min: null, max: null },
     options: YES_NO,
     current: null,
+    recorded_audio: false,
     ...overrides,
   };
 }

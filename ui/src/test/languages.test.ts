@@ -5,7 +5,25 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import App from '../App.svelte';
 import words from '../lib/personWords.json';
-import { LANGUAGES, installFakeBackend } from './fakeBackend';
+import HandoverScreen from '../lib/HandoverScreen.svelte';
+import type { SessionView, SpeakPart } from '../lib/types';
+import { LANGUAGES, fakeWav, installFakeBackend, languageView, makeItem } from './fakeBackend';
+
+function sessionIn(language: string): SessionView {
+  return {
+    draft_id: 'd-1',
+    protocol: { id: 'p', version: '1', title: 'P' },
+    language,
+    language_info: languageView(language),
+    current: null,
+    position: { index: 1, total: 3 },
+    can_go_back: false,
+    status: 'in-progress',
+    stop_rule: null,
+    saved_events: 0,
+    handover: true,
+  };
+}
 
 async function click(el: HTMLElement) {
   await vi.waitFor(() => expect((el as HTMLButtonElement).disabled === true).toBe(false));
@@ -178,6 +196,23 @@ describe('read aloud on the person’s screen', () => {
     await backend.lockFromBackend();
     await vi.waitFor(() => expect($('[data-part="read-aloud"]')).toBeNull());
     expect(revoked.sort()).toEqual(created.sort());
+  });
+
+  test('a recorded question plays even without a voice for the rest', async () => {
+    render(HandoverScreen, {
+      session: { ...sessionIn('tl'), current: makeItem({ recorded_audio: true }) },
+      busy: false,
+      onanswer: vi.fn(),
+      onstop: vi.fn(),
+      onofficer: async () => null,
+      speak: async (part: SpeakPart) => {
+        if (part !== 'question') throw { kind: 'no-voice', message: 'no offline voice reads `tl` aloud' };
+        return fakeWav();
+      },
+    });
+    await click(button(words.tl.listen));
+    await vi.waitFor(() => expect(played.length).toBe(1));
+    expect(Number($('[data-part="read-aloud"]')!.dataset.audioBytes)).toBe(fakeWav().byteLength);
   });
 
   test('a language without a voice offers no listen button', async () => {

@@ -13,6 +13,7 @@ const item = (choices: { id: string; text: string }[] = []): ItemView => ({
   answer: { type: choices.length ? 'choice' : 'yes-no', choices, min: null, max: null },
   options: [],
   current: null,
+  recorded_audio: false,
 });
 
 describe('training words', () => {
