@@ -53,6 +53,7 @@ def steps(smoke):
         ("vault: unlock, commit latency, SQLCipher ratio", bench("vault", "vault")),
         ("bundle export against the age CLI", bench("bundle", "export")),
         ("read aloud: eSpeak NG to the first sample, English and Arabic", bench("voice", "voice")),
+        ("unit figures over 10,000 records", bench("unit", "figures")),
         ("sync: one device and 200 devices, SQLite and PostgreSQL", bench("hub", "sync")),
         ("app: cold start, memory after a screening, .deb size", ["bash", "scripts/bench-app.sh"] + (["--smoke"] if smoke else [])),
     ]
