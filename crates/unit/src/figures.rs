@@ -510,7 +510,7 @@ pub(crate) fn count(records: &[RecordBody], from: NaiveDate, to: NaiveDate) -> C
 
     let mut languages: Vec<_> = langs
         .into_iter()
-        .map(|(code, n)| (code.to_string(), encounter::language_name(code).unwrap_or(code).to_string(), n))
+        .map(|(code, n)| (code.to_string(), code.to_string(), n))
         .collect();
     languages.push((NOT_RECORDED.into(), "Not recorded".into(), no_lang));
 
