@@ -508,10 +508,7 @@ pub(crate) fn count(records: &[RecordBody], from: NaiveDate, to: NaiveDate) -> C
         level_rows.into_iter().map(|(id, (_, title, n))| (id.to_string(), title.to_string(), n)).collect();
     outcome_level.push((NOT_RECORDED.into(), "Not recorded".into(), no_level));
 
-    let mut languages: Vec<_> = langs
-        .into_iter()
-        .map(|(code, n)| (code.to_string(), code.to_string(), n))
-        .collect();
+    let mut languages: Vec<_> = langs.into_iter().map(|(code, n)| (code.to_string(), code.to_string(), n)).collect();
     languages.push((NOT_RECORDED.into(), "Not recorded".into(), no_lang));
 
     let one = |key: &str, label: &str, n: u64| vec![(key.to_string(), label.to_string(), n)];
