@@ -128,7 +128,22 @@ async function main() {
     ]) {
       await newScreening(page, { protocol: 'adult-roadside', language: lang, interpreter: 'screen' });
       await handoverWithAudio(page, lang, shot);
-      await leave(page);
+      if (lang === 'ar') {
+        // The resource card in Arabic: right to left, numbers kept left to right.
+        await page.click('[data-action="stop"]');
+        await page.find('[data-screen="outcome"]', 15000);
+        await page.click('[data-action="card"]');
+        await page.find('[data-screen="card"]');
+        const cardDir = await page.attr('[data-part="card"]', 'dir');
+        if (cardDir !== 'rtl') fail(`the Arabic resource card is ${cardDir}, not rtl`);
+        await page.shot('25-resource-card-arabic');
+        await page.click('[data-action="card-back"]');
+        await page.find('[data-screen="outcome"]');
+        await page.click('[data-action="leave"]');
+        await page.find('[data-screen="home"]', 15000);
+      } else {
+        await leave(page);
+      }
       passed++;
     }
 

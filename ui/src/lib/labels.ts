@@ -190,3 +190,22 @@ const RTL = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'ks', 'ps', 'sd', 'ug
 export function textDirection(language: string): 'rtl' | 'ltr' {
   return RTL.has(language.toLowerCase().split('-')[0]) ? 'rtl' : 'ltr';
 }
+
+/** Runs that must read left to right inside right-to-left text: numbers with their hyphens
+ * (1-800-799-7233) and web addresses. Without isolation the bidirectional algorithm reorders the
+ * groups of a phone number in Arabic. */
+const LTR_RUN = /\d[\d-]*\d|\d|(?:https?:\/\/)?[A-Za-z0-9.-]+\.(?:org|com|gov|net)(?:\/\S*)?/g;
+
+/** `text` cut into pieces, `ltr` for those to isolate left to right (only in `dir` rtl). */
+export function bidiRuns(text: string, dir: 'ltr' | 'rtl'): { text: string; ltr: boolean }[] {
+  if (dir === 'ltr') return [{ text, ltr: false }];
+  const out: { text: string; ltr: boolean }[] = [];
+  let at = 0;
+  for (const m of text.matchAll(LTR_RUN)) {
+    if (m.index > at) out.push({ text: text.slice(at, m.index), ltr: false });
+    out.push({ text: m[0], ltr: true });
+    at = m.index + m[0].length;
+  }
+  if (at < text.length) out.push({ text: text.slice(at), ltr: false });
+  return out;
+}

@@ -237,3 +237,46 @@ describe('read aloud on the person’s screen', () => {
     expect($('[data-part="read-aloud-used"]')).toBeTruthy();
   });
 });
+
+describe('the resource card in Arabic', () => {
+  test('right to left, in the person’s words, with names, numbers and addresses kept left to right', async () => {
+    const { default: ResourceCardScreen } = await import('../lib/ResourceCardScreen.svelte');
+    render(ResourceCardScreen, {
+      card: {
+        language: 'ar',
+        resources: [
+          {
+            name: 'National Human Trafficking Hotline',
+            phone: '1-888-373-7888',
+            text: '233733',
+            url: null,
+            hours: '24/7',
+            description: 'مساعدة مجانية وسرية في أي وقت.',
+          },
+        ],
+        qr: { size: 1, modules: [true], text: 'tel:18883737888' },
+      },
+      onback: vi.fn(),
+    });
+    const card = $('[data-part="card"]')!;
+    expect(card.getAttribute('lang')).toBe('ar');
+    expect(card.getAttribute('dir')).toBe('rtl');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(words.ar.cardTitle);
+    expect(screen.getByText(words.ar.phone)).toBeTruthy();
+    const phone = screen.getByText('1-888-373-7888');
+    expect(phone.tagName).toBe('BDI');
+    expect(phone.getAttribute('dir')).toBe('ltr');
+    expect(screen.getByText('National Human Trafficking Hotline').getAttribute('lang')).toBe('en');
+  });
+
+  test('numbers and web addresses inside right-to-left words are isolated left to right', async () => {
+    const { bidiRuns } = await import('../lib/labels');
+    expect(bidiRuns('اتصل على الرقم 1-800-799-7233، أو thehotline.org', 'rtl')).toEqual([
+      { text: 'اتصل على الرقم ', ltr: false },
+      { text: '1-800-799-7233', ltr: true },
+      { text: '، أو ', ltr: false },
+      { text: 'thehotline.org', ltr: true },
+    ]);
+    expect(bidiRuns('Call 1-800-799-7233', 'ltr')).toEqual([{ text: 'Call 1-800-799-7233', ltr: false }]);
+  });
+});
