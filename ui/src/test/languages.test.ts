@@ -115,10 +115,13 @@ describe('choosing the language with the person', () => {
     expect(ar.getAttribute('lang')).toBe('ar');
     expect(ar.getAttribute('dir')).toBe('rtl');
     expect(ar.textContent).toContain(words.ar.chooseLanguage);
-    // No officer words on the person's picker besides the officer's way back.
+    // No officer words on the person's picker besides the officer's way back: no header either.
     expect(screen.queryByText('Type of encounter')).toBeNull();
+    expect(screen.queryByRole('banner')).toBeNull();
+    expect(screen.queryByText(/Officer officer-17/)).toBeNull();
     await click(ar);
     await screen.findByRole('heading', { name: 'New screening', level: 1 });
+    expect(screen.getByRole('banner')).toBeTruthy();
     expect(($('[data-language="ar"]') as HTMLInputElement).checked).toBe(true);
     expect((screen.getByLabelText('Type of encounter') as HTMLSelectElement).value).toBe('traffic-stop');
   });
