@@ -160,7 +160,13 @@ struct RawPolicyBody {
     unlock: Option<Spanned<UnlockRules>>,
     #[serde(default)]
     recipients: Vec<RawRecipient>,
+    #[serde(default)]
+    small_cell_threshold: Option<Spanned<u32>>,
 }
+
+/// The unit figures' small-cell threshold when the policy names none: counts of 1 to 4 show as
+/// "fewer than 5".
+pub const DEFAULT_SMALL_CELL_THRESHOLD: u32 = 5;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -232,6 +238,8 @@ pub struct Policy {
     pub unlock: UnlockRules,
     /// The unit directory: custodians an officer may seal a bundle to (`[[policy.recipients]]`).
     pub recipients: Vec<UnitRecipient>,
+    /// In the unit's de-identified figures, a count below this shows as "fewer than N".
+    pub small_cell_threshold: u32,
 }
 
 /// A unit custodian from the policy's directory, as the app offers it for a bundle.
@@ -259,6 +267,15 @@ pub(crate) fn compile_policy(cx: &FileCtx, dirs: &[Directory], out: &mut Vec<Pro
             "lock_timeout_minutes must be 1 to 30",
             Some("CJIS caps an inactive session at 30 minutes".into()),
         ));
+    }
+    if let Some(t) = &p.small_cell_threshold {
+        if *t.get_ref() < 3 {
+            out.push(cx.problem(
+                t.span().start,
+                "small_cell_threshold must be at least 3",
+                Some("with 2, a hidden count that is not 0 can only be 1; the default is 5".into()),
+            ));
+        }
     }
     if *p.retention_days.get_ref() == 0 {
         out.push(cx.problem(p.retention_days.span().start, "retention_days must be at least 1", None));
@@ -340,6 +357,7 @@ pub(crate) fn compile_policy(cx: &FileCtx, dirs: &[Directory], out: &mut Vec<Pro
         id: p.id.into_inner(),
         retention_days: p.retention_days.into_inner(),
         lock_timeout_minutes: p.lock_timeout_minutes.into_inner(),
+        small_cell_threshold: p.small_cell_threshold.map_or(DEFAULT_SMALL_CELL_THRESHOLD, Spanned::into_inner),
         non_arrest_guidance: p.non_arrest_guidance.into_inner(),
         referrals: p.referrals.into_iter().map(|r| r.into_inner()).collect(),
         unlock: unlock.unwrap_or_default(),

@@ -50,7 +50,7 @@ use screening::Group;
 use vault::records::RecordBody;
 
 /// The policy's default threshold: a count below it is shown as "fewer than 5".
-pub const DEFAULT_THRESHOLD: u32 = 5;
+pub const DEFAULT_THRESHOLD: u32 = screening::resources::DEFAULT_SMALL_CELL_THRESHOLD;
 
 /// The smallest threshold accepted: with 2, "fewer than 2" of a count that is not 0 says 1.
 pub const MIN_THRESHOLD: u32 = 3;
@@ -68,6 +68,11 @@ pub struct FigureOptions {
 impl FigureOptions {
     pub fn new(from: NaiveDate, to: NaiveDate) -> FigureOptions {
         FigureOptions { from, to, threshold: DEFAULT_THRESHOLD }
+    }
+
+    /// The range with the agency policy's threshold (`small_cell_threshold`).
+    pub fn for_policy(policy: &screening::Policy, from: NaiveDate, to: NaiveDate) -> FigureOptions {
+        FigureOptions { from, to, threshold: policy.small_cell_threshold }
     }
 }
 

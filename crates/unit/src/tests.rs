@@ -591,3 +591,24 @@ fn reads_the_outcome_the_engine_writes() {
         screening::Group::ALL.iter().filter(|g| n[&format!("indicator-groups/{}", g.name())] == 1).count();
     assert_eq!(groups_counted, o.groups.len());
 }
+
+#[test]
+fn the_threshold_comes_from_the_agency_policy() {
+    let lib = {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../screening-protocols");
+        let sources: Vec<screening::Source> = durable::read_toml_files(&root)
+            .unwrap()
+            .into_iter()
+            .map(|(p, text)| screening::Source { path: p.display().to_string(), text })
+            .collect();
+        screening::load(&sources).unwrap()
+    };
+    let policy = lib.policy("default").unwrap();
+    assert_eq!(policy.small_cell_threshold, 5, "the shipped policy says 5");
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    let o = FigureOptions::for_policy(policy, day(1), day(30));
+    assert_eq!((o.threshold, o.from, o.to), (5, day(1), day(30)));
+    let mut stricter = policy.clone();
+    stricter.small_cell_threshold = 11;
+    assert_eq!(FigureOptions::for_policy(&stricter, day(1), day(30)).threshold, 11);
+}
