@@ -35,7 +35,7 @@ def entries():
                 if "text" in it:
                     out.append({"key": f"{f}#{it['id']}", "where": f"{d['protocol']['id']}: {it['label']}",
                                 "en": it["text"]["en"], "es": it["text"].get("es")})
-                for c in it.get("choice", []):
+                for c in it.get("choices", []):
                     out.append({"key": f"{f}#{it['id']}/{c['id']}", "where": f"{d['protocol']['id']}: {it['label']}, a choice",
                                 "en": c["text"]["en"], "es": c["text"].get("es")})
     for f in DIRECTORIES:
@@ -66,6 +66,18 @@ def put_line(lines, start, end, prefix, code, value):
     if last is None:
         raise SystemExit(f"no {prefix}.* line to put {prefix}.{code} after")
     lines.insert(last + 1, new)
+
+
+def put_choice(lines, start, end, choice, code, value):
+    """Sets `text.code` in the inline table `{ id = "choice", text.en = ..., ... }` of an item's
+    `choices` (one choice to a line, as the format writes them)."""
+    for i in range(start, end):
+        if re.search(rf'\{{\s*id = "{re.escape(choice)}"', lines[i]):
+            line = re.sub(rf',\s*text\.{re.escape(code)} = "(?:[^"\\]|\\.)*"', "", lines[i])
+            cut = line.rindex("}")
+            lines[i] = line[:cut].rstrip() + f", text.{code} = {toml_str(value)} " + line[cut:]
+            return
+    raise SystemExit(f"no choice {choice} on a line of its own in this item")
 
 
 def block(lines, header_re, ident):
@@ -100,8 +112,7 @@ def import_lang(code, path):
             elif "/" in ident:
                 item, choice = ident.split("/")
                 s, e = block(lines, r"\[\[section\.item\]\]", item)
-                cs, ce = block(lines[s:], r"\[\[section\.item\.choice\]\]", choice)
-                put_line(lines, s + cs, s + ce, "text", code, value)
+                put_choice(lines, s, e, choice, code, value)
             else:
                 s, e = block(lines, r"\[\[section\.item\]\]", ident)
                 put_line(lines, s, e, "text", code, value)

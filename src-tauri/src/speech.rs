@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use screening::model::{AnswerSpec, Item, ItemKind};
-use screening::{Library, Session};
+use screening::{AnswerKind, Library, Session};
 
 use crate::dto::*;
 
@@ -60,23 +60,35 @@ fn question(item: &Item, lang: &str) -> String {
     item.text.get(lang).or_else(|| item.text.get("en")).cloned().unwrap_or_default()
 }
 
-/// The answers the person can give, in their words, one sentence each.
+/// The answers the person can give, in their words, one sentence each: the choices, then the
+/// answer tokens the item offers (the same ones the buttons show).
 fn answers(item: &Item, lang: &str) -> String {
     let mut said: Vec<String> = match &item.answer {
         AnswerSpec::Choice(choices) => {
             choices.iter().map(|c| c.text.get(lang).or_else(|| c.text.get("en")).cloned().unwrap_or_default()).collect()
         }
-        AnswerSpec::YesNo => vec![word(lang, "yes"), word(lang, "no")],
-        AnswerSpec::Read => vec![word(lang, "read")],
         AnswerSpec::Number { .. } | AnswerSpec::Text => vec![word(lang, "yourAnswer")],
-        AnswerSpec::Observation => Vec::new(),
+        _ => Vec::new(),
     };
-    if !matches!(item.answer, AnswerSpec::Read | AnswerSpec::Observation) {
-        said.push(word(lang, "not-sure"));
-        said.push(word(lang, "declined"));
+    for t in item.answer.tokens() {
+        if let Some(key) = person_word_key(*t) {
+            said.push(word(lang, key));
+        }
     }
     said.retain(|s| !s.trim().is_empty());
     said.join(". ")
+}
+
+/// The key of a token's word in `personWords.json`; the officer's own tokens have none.
+fn person_word_key(t: AnswerKind) -> Option<&'static str> {
+    match t {
+        AnswerKind::Yes => Some("yes"),
+        AnswerKind::No => Some("no"),
+        AnswerKind::NotSure => Some("not-sure"),
+        AnswerKind::Declined => Some("declined"),
+        AnswerKind::Read => Some("read"),
+        _ => None,
+    }
 }
 
 /// A recorded file for the item's question in `lang`, beside the protocol file, if it has one.
@@ -145,6 +157,28 @@ mod tests {
                 let item = s.current().unwrap();
                 let a = answers(item, lang);
                 assert!(a.contains(&word(lang, "yes")) && a.contains(&word(lang, "declined")), "{lang}: {a}");
+            }
+        }
+    }
+
+    /// What is read out is what the buttons offer: every token's word, and no word for a token
+    /// the item does not offer (a text answer has no "not sure").
+    #[test]
+    fn the_spoken_answers_are_the_items_own_tokens() {
+        let lib = crate::content::shipped().unwrap();
+        let mut text = lib.protocol("adult-roadside").unwrap().items[0].clone();
+        text.answer = AnswerSpec::Text;
+        let said = answers(&text, "es");
+        assert!(said.contains(&word("es", "declined")) && said.contains(&word("es", "yourAnswer")), "{said}");
+        assert!(!said.contains(&word("es", "not-sure")), "a text answer offers no not-sure: {said}");
+        for p in &lib.protocols {
+            for it in p.items.iter().filter(|i| i.kind != ItemKind::Observation) {
+                let said = answers(it, "ar");
+                for t in it.answer.tokens() {
+                    if let Some(k) = person_word_key(*t) {
+                        assert!(said.contains(&word("ar", k)), "{} {}: {said}", p.id, it.id);
+                    }
+                }
             }
         }
     }
